@@ -1,0 +1,62 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().default("./.data"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default("0.0.0.0"),
+  REDIS_URL: z.string().optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  GRAPHIQL: z.stringbool().default(true),
+  SEED_DEMO: z.stringbool().default(true),
+});
+
+export type DatabaseConfig =
+  | { kind: "postgres"; url: string; poolSize: number }
+  | { kind: "pglite"; dataDir: string };
+
+export interface Config {
+  database: DatabaseConfig;
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  rateLimitPerMinute: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  graphiql: boolean;
+  seedDemo: boolean;
+}
+
+/** Reads the environment once into a typed config; an invalid variable stops start-up with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(emptyToUndefined(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: "pglite", dataDir: resolve(e.DATA_DIR) },
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    logLevel: e.LOG_LEVEL,
+    graphiql: e.GRAPHIQL,
+    seedDemo: e.SEED_DEMO,
+  };
+}
+
+// `FOO=` in a shell or .env means "not set", not "set to the empty string".
+function emptyToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === "" ? undefined : v]));
+}

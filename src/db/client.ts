@@ -1,0 +1,101 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { DatabaseConfig } from "../config.js";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { lockDataDir } from "./pglite-lock.js";
+import type { SqlDriver } from "./sql-driver.js";
+import { countingAdapter } from "./statement-counter.js";
+
+export type Prisma = PrismaClient;
+
+/** The one database handle of a process: the Prisma client, plus the raw driver for migrations. */
+export interface Database {
+  kind: DatabaseConfig["kind"];
+  prisma: PrismaClient;
+  driver: SqlDriver;
+  /** Resolves when a trivial statement succeeds, rejects otherwise; for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Fail fast instead of queueing forever when the server is gone.
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPg(pool)) });
+  const driver: SqlDriver = {
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({
+          exec: async (sql) => void (await client.query(sql)),
+          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+  return {
+    kind: "postgres",
+    prisma,
+    driver,
+    ping: async () => void (await pool.query("SELECT 1")),
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const unlock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPGlite(pglite)) });
+  const driver: SqlDriver = {
+    transaction: (fn) =>
+      pglite.transaction((tx) =>
+        fn({
+          exec: async (sql) => void (await tx.exec(sql)),
+          query: async (sql, params) => (await tx.query<Record<string, unknown>>(sql, params as unknown[])).rows,
+        }),
+      ),
+  };
+  return {
+    kind: "pglite",
+    prisma,
+    driver,
+    ping: async () => {
+      if (pglite.closed) throw new Error("The embedded database is closed");
+      await pglite.query("SELECT 1");
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      if (!pglite.closed) await pglite.close();
+      unlock();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/** The few raw operations the migration runner needs, over either pg or PGlite. */
+export interface SqlSession {
+  /** Runs a script of one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+export interface SqlDriver {
+  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,67 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * Counts the SQL statements actually sent to the database, per request (through an async scope)
+ * and in total. The adapter wrapper below is the only place that sees every statement, including
+ * those inside transactions, so query-count tests and the benchmark measure SQL, not resolvers.
+ */
+export interface StatementTally {
+  count: number;
+}
+
+const scope = new AsyncLocalStorage<StatementTally>();
+let total = 0;
+
+export function totalStatements(): number {
+  return total;
+}
+
+export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  const tally: StatementTally = { count: 0 };
+  const result = await scope.run(tally, fn);
+  return { result, statements: tally.count };
+}
+
+export function runWithTally<T>(tally: StatementTally, fn: () => T): T {
+  return scope.run(tally, fn);
+}
+
+function record(): void {
+  total++;
+  const tally = scope.getStore();
+  if (tally) tally.count++;
+}
+
+const COUNTED = new Set(["queryRaw", "executeRaw"]);
+
+function wrapQueryable<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (COUNTED.has(prop as string)) {
+        return (...args: unknown[]) => {
+          record();
+          return value.apply(obj, args);
+        };
+      }
+      if (prop === "startTransaction") {
+        return async (...args: unknown[]) => wrapQueryable(await value.apply(obj, args));
+      }
+      return value.bind(obj);
+    },
+  });
+}
+
+/** Wraps a Prisma driver adapter factory so that every statement it sends is counted. */
+export function countingAdapter<T extends { connect(): Promise<object> }>(factory: T): T {
+  return new Proxy(factory, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (prop === "connect" && typeof value === "function") {
+        return async () => wrapQueryable(await value.apply(obj));
+      }
+      return typeof value === "function" ? value.bind(obj) : value;
+    },
+  });
+}
