@@ -26,6 +26,11 @@ export function runWithTally<T>(tally: StatementTally, fn: () => T): T {
   return scope.run(tally, fn);
 }
 
+/** The tally of the request being served, if the server opened one. */
+export function currentTally(): StatementTally | undefined {
+  return scope.getStore();
+}
+
 function record(): void {
   total++;
   const tally = scope.getStore();

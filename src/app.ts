@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import { GraphQLError } from "graphql";
+import { createYoga, type Plugin, useErrorHandler, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { authenticate } from "./auth/api-key.js";
+import { ScopedClients } from "./auth/tenant-scope.js";
+import type { Config } from "./config.js";
+import type { Database } from "./db/client.js";
+import { currentTally } from "./db/statement-counter.js";
+import { fromPrismaError } from "./errors.js";
+import { createLoaders } from "./loaders/index.js";
+import type { Logger } from "./logger.js";
+import type { Context } from "./schema/builder.js";
+import { buildSchema } from "./schema/index.js";
+
+export interface AppDeps {
+  db: Database;
+  config: Pick<Config, "graphiql">;
+  logger: Logger;
+  /** Headers GraphiQL starts with, e.g. the demo workspace's API key. */
+  graphiqlHeaders?: Record<string, string>;
+}
+
+export type App = YogaServerInstance<Record<string, never>, Context>;
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const requestIds = new WeakMap<Request, string>();
+
+/** The caller's id if it is safe to echo, else a fresh one; also sent back as X-Request-Id. */
+export function requestIdOf(request: Request): string {
+  let id = requestIds.get(request);
+  if (!id) {
+    const incoming = request.headers.get("x-request-id");
+    id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    requestIds.set(request, id);
+  }
+  return id;
+}
+
+function isExpected(error: GraphQLError): boolean {
+  return !error.originalError || error.originalError instanceof GraphQLError;
+}
+
+function requestIdPlugin(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      response.headers.set("X-Request-Id", requestIdOf(request));
+      const tally = currentTally();
+      if (tally) response.headers.set("X-SQL-Statements", String(tally.count));
+    },
+    // Masked errors carry the request id, so a user can quote it and we can find the log line.
+    onResultProcess({ request, result, setResult }) {
+      if (Array.isArray(result) || !("errors" in result) || !result.errors?.length) return;
+      const requestId = requestIdOf(request);
+      const errors = result.errors.map((error) =>
+        (error as GraphQLError).extensions?.code === "INTERNAL_SERVER_ERROR"
+          ? new GraphQLError(error.message, { ...(error as GraphQLError), extensions: { ...(error as GraphQLError).extensions, requestId } })
+          : error,
+      );
+      setResult({ ...result, errors } as typeof result);
+    },
+  };
+}
+
+/** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
+export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App {
+  const scoped = new ScopedClients(db.prisma);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  return createYoga<Record<string, never>, Context>({
+    schema: buildSchema(),
+    graphqlEndpoint: "/graphql",
+    healthCheckEndpoint: "/health",
+    landingPage: false,
+    logging: logger,
+    graphiql: config.graphiql
+      ? {
+          title: "participant-graph",
+          headers: graphiqlHeaders ? JSON.stringify(graphiqlHeaders, null, 2) : undefined,
+          defaultQuery: "query Viewer {\n  viewer {\n    workspace { id name }\n    apiKey { name scopes }\n  }\n}\n",
+        }
+      : false,
+    context: async ({ request }): Promise<Context> => {
+      const caller = await authenticate(db.prisma, request.headers);
+      const scopedDb = scoped.for(caller.workspaceId);
+      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb) };
+    },
+    maskedErrors: {
+      // Constraint violations only the database can see become the spec's codes; anything else
+      // unexpected is masked to INTERNAL_SERVER_ERROR, without stack or SQL.
+      maskError: (error: unknown, message: string): Error => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        const mapped = original ? fromPrismaError(original) : undefined;
+        if (mapped) return mapped;
+        if (error instanceof GraphQLError && isExpected(error)) return error;
+        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+      },
+    },
+    plugins: [
+      requestIdPlugin(),
+      useErrorHandler(({ errors, context }) => {
+        const request = (context as { request?: Request }).request;
+        for (const error of errors) {
+          if (error instanceof GraphQLError && isExpected(error)) continue;
+          const original = error instanceof GraphQLError ? error.originalError : error;
+          if (original && fromPrismaError(original)) continue;
+          logger.error({ err: original ?? error, requestId: request && requestIdOf(request) }, "unexpected error");
+        }
+      }),
+      useReadinessCheck({
+        endpoint: "/ready",
+        check: async () => {
+          try {
+            await db.ping();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      }),
+      usePrometheus({
+        endpoint: "/metrics",
+        registry,
+        metrics: {
+          graphql_yoga_http_duration: true,
+          graphql_envelop_request_duration: true,
+          graphql_envelop_phase_execute: true,
+          graphql_envelop_error_result: true,
+        },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,74 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import { Unauthenticated } from "../errors.js";
+
+export const SCOPES = ["read", "write", "admin"] as const;
+export type ScopeName = (typeof SCOPES)[number];
+
+/** Who is calling: the workspace every database access is scoped to, and what the key may do. */
+export interface Caller {
+  workspaceId: string;
+  apiKeyId: string;
+  scopes: ReadonlySet<ScopeName>;
+  /** Buckets the key may read and write; null means all of them. */
+  buckets: readonly string[] | null;
+}
+
+const SECRET_PREFIX = "pgk_";
+
+/** 256 random bits; shown once, never stored. */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString("base64url");
+}
+
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/** `admin` implies `write` implies `read`: stored scopes are always the closure. */
+export function impliedScopes(scopes: Iterable<ScopeName>): ScopeName[] {
+  const granted = new Set(scopes);
+  const rank = Math.max(-1, ...[...granted].map((s) => SCOPES.indexOf(s)));
+  return SCOPES.slice(0, rank + 1);
+}
+
+export function secretFromHeaders(headers: Headers): string | undefined {
+  const authorization = headers.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match?.[1];
+  }
+  return headers.get("x-api-key")?.trim() || undefined;
+}
+
+// Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function authenticate(prisma: PrismaClient, headers: Headers): Promise<Caller> {
+  const secret = secretFromHeaders(headers);
+  if (!secret) throw new Unauthenticated();
+  const secretHash = hashSecret(secret);
+  const key = await prisma.apiKey.findUnique({ where: { secretHash } });
+  // The index finds the row by hash; comparing again in constant time keeps the check itself
+  // free of timing differences whatever the index does.
+  if (
+    !key ||
+    key.revokedAt ||
+    !timingSafeEqual(Buffer.from(key.secretHash, "hex"), Buffer.from(secretHash, "hex"))
+  ) {
+    throw new Unauthenticated();
+  }
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    void prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+  }
+  return {
+    workspaceId: key.workspaceId,
+    apiKeyId: key.id,
+    scopes: new Set(key.scopes as ScopeName[]),
+    buckets: key.bucketsRestricted ? key.buckets : null,
+  };
+}
+
+export function mayUseBucket(caller: Caller, bucket: string): boolean {
+  return caller.buckets === null || caller.buckets.includes(bucket);
+}

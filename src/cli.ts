@@ -1,0 +1,120 @@
+import { parseArgs } from "node:util";
+import { SCOPES, type ScopeName } from "./auth/api-key.js";
+import { loadConfig } from "./config.js";
+import { openDatabase } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
+import { createLogger } from "./logger.js";
+import { startServer } from "./server.js";
+import { createApiKey, createWorkspace } from "./services/workspace.js";
+
+const USAGE = `Usage: participant-graph <command>
+
+  serve                                   apply migrations and start the server
+  migrate                                 apply pending migrations and exit
+  workspace create <name> [--json]        create a workspace and its admin API key
+  apikey create --workspace <id> [--name <name>] [--scopes read,write,admin]
+                [--buckets a,b] [--json]  create an API key in a workspace
+
+Configuration comes from the environment: see .env.example.`;
+
+class UsageError extends Error {}
+
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const db = await openDatabase(loadConfig().database);
+  try {
+    await migrate(db.driver);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function print(json: boolean, data: Record<string, string>, human: string): void {
+  process.stdout.write(json ? JSON.stringify(data) + "\n" : human + "\n");
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const running = await startServer(config, logger);
+  const graphiql = `${running.url}/graphql`;
+  logger.info({ url: graphiql, database: config.database.kind }, "participant-graph is listening");
+  process.stdout.write(`\n  GraphQL and GraphiQL: ${graphiql}\n`);
+  if (running.demoApiKey) process.stdout.write(`  Demo API key:         ${running.demoApiKey}\n`);
+  process.stdout.write(`  Health: ${running.url}/health · Ready: ${running.url}/ready · Metrics: ${running.url}/metrics\n\n`);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    running.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      workspace: { type: "string" },
+      name: { type: "string" },
+      scopes: { type: "string" },
+      buckets: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + "\n");
+    return;
+  }
+  switch (command) {
+    case "serve":
+      return serve();
+    case "migrate": {
+      const applied = await withDatabase((db) => migrate(db.driver));
+      process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "No pending migrations.\n");
+      return;
+    }
+    case "workspace": {
+      const name = rest.join(" ");
+      if (sub !== "create" || !name) throw new UsageError("workspace create <name> [--json]");
+      const { workspace, secret } = await withDatabase((db) => createWorkspace(db.prisma, name));
+      print(values.json, { workspaceId: workspace.id, apiKey: secret }, `Workspace ${workspace.id}\nAdmin API key (shown once): ${secret}`);
+      return;
+    }
+    case "apikey": {
+      if (sub !== "create" || !values.workspace) throw new UsageError("apikey create --workspace <id> [--name <name>] [--scopes read,write,admin] [--buckets a,b] [--json]");
+      const scopes = (values.scopes ?? "read").split(",").map((s) => s.trim().toLowerCase());
+      const unknown = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
+      if (unknown) throw new UsageError(`unknown scope "${unknown}"; use read, write or admin`);
+      const workspaceId = values.workspace;
+      const { apiKey, secret } = await withDatabase(async (db) => {
+        if (!(await db.prisma.workspace.findUnique({ where: { id: workspaceId } }).catch(() => null))) {
+          throw new UsageError(`no workspace ${workspaceId}`);
+        }
+        return createApiKey(db.prisma, workspaceId, {
+          name: values.name ?? "cli",
+          scopes: scopes as ScopeName[],
+          buckets: values.buckets ? values.buckets.split(",").map((b) => b.trim()) : null,
+        });
+      });
+      print(values.json, { apiKeyId: apiKey.id, apiKey: secret }, `API key ${apiKey.id} (${apiKey.scopes.join(", ")}), shown once: ${secret}`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) process.stderr.write(`participant-graph: ${error.message}\n\n${USAGE}\n`);
+  else process.stderr.write(`participant-graph: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

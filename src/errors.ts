@@ -1,0 +1,95 @@
+import { GraphQLError } from "graphql";
+
+/**
+ * The spec's error codes. Domain code throws these; being GraphQLErrors they pass Yoga's masking
+ * with their code and HTTP status, while anything else is masked (see maskError in app.ts).
+ */
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "BAD_USER_INPUT"
+  | "CONFLICT"
+  | "RATE_LIMITED"
+  | "INTERNAL_SERVER_ERROR";
+
+export interface FieldError {
+  path: string[];
+  message: string;
+}
+
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+  }
+}
+
+export class Unauthenticated extends AppError {
+  constructor(message = "A valid API key is required: send it as `Authorization: Bearer <key>` or `X-API-Key`.") {
+    super("UNAUTHENTICATED", message, { http: { status: 401 } });
+  }
+}
+
+export class Forbidden extends AppError {
+  constructor(message = "This API key may not do that.") {
+    super("FORBIDDEN", message);
+  }
+}
+
+export class NotFound extends AppError {
+  constructor(what: string) {
+    super("NOT_FOUND", `${what} not found.`);
+  }
+}
+
+export class Conflict extends AppError {
+  constructor(message: string) {
+    super("CONFLICT", message);
+  }
+}
+
+export class RateLimited extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super("RATE_LIMITED", `Rate limit exceeded; retry in ${retryAfterSeconds} s.`, {
+      http: { status: 429, headers: { "Retry-After": String(retryAfterSeconds) } },
+    });
+  }
+}
+
+export class InvalidInput extends AppError {
+  readonly fieldErrors: FieldError[];
+  constructor(fieldErrors: FieldError[]) {
+    const summary = fieldErrors.map((e) => `${e.path.join(".")}: ${e.message}`).join("; ");
+    super("BAD_USER_INPUT", `Invalid input: ${summary}`, { fieldErrors });
+    this.fieldErrors = fieldErrors;
+  }
+
+  static field(path: string[], message: string): InvalidInput {
+    return new InvalidInput([{ path, message }]);
+  }
+}
+
+/** Collects field errors while validating an input, then throws them all at once. */
+export class FieldErrors {
+  private readonly errors: FieldError[] = [];
+
+  add(path: string[], message: string): void {
+    this.errors.push({ path, message });
+  }
+
+  get isEmpty(): boolean {
+    return this.errors.length === 0;
+  }
+
+  throwIfAny(): void {
+    if (this.errors.length > 0) throw new InvalidInput(this.errors);
+  }
+}
+
+/** Maps a database constraint violation, which can only be detected at write time, to a spec error. */
+export function fromPrismaError(error: unknown): AppError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "P2002") return new Conflict("A record with the same unique value already exists.");
+  if (code === "P2025") return new NotFound("Record");
+  return undefined;
+}

@@ -1,0 +1,78 @@
+import SchemaBuilder from "@pothos/core";
+import DirectivePlugin from "@pothos/plugin-directives";
+import FederationPlugin from "@pothos/plugin-federation";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import { DateTimeResolver, JSONObjectResolver, JSONResolver } from "graphql-scalars";
+import type { Caller } from "../auth/api-key.js";
+import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { Forbidden } from "../errors.js";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import PrismaTypes, { getDatamodel } from "../generated/pothos-types.js";
+import type { Loaders } from "../loaders/index.js";
+import { DecimalScalar, type DecimalValue } from "./decimal-scalar.js";
+
+export interface Context {
+  requestId: string;
+  caller: Caller;
+  /** Prisma, scoped to the caller's workspace. */
+  db: ScopedPrisma;
+  loaders: Loaders;
+}
+
+interface BuilderTypes {
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { read: boolean; write: boolean; admin: boolean };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    Decimal: { Input: string; Output: DecimalValue };
+  };
+}
+
+export type Types = PothosSchemaTypes.ExtendDefaultTypes<BuilderTypes>;
+export type InputFields = PothosSchemaTypes.InputFieldBuilder<Types, "InputObject">;
+
+export const builder = new SchemaBuilder<BuilderTypes>({
+  // Federation wraps resolvers last, after auth has wrapped them.
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, DirectivePlugin, FederationPlugin],
+  prisma: {
+    // Every Prisma query a plugin issues goes through the caller's workspace-scoped client.
+    client: (ctx) => ctx.db as unknown as PrismaClient,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    cursorType: "String",
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+  },
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      read: ctx.caller.scopes.has("read"),
+      write: ctx.caller.scopes.has("write"),
+      admin: ctx.caller.scopes.has("admin"),
+    }),
+    unauthorizedError: (_parent, _ctx, _info, result) => new Forbidden(result.message),
+  },
+});
+
+builder.addScalarType("DateTime", DateTimeResolver);
+builder.addScalarType("JSON", JSONResolver);
+builder.addScalarType("JSONObject", JSONObjectResolver);
+builder.addScalarType("Decimal", DecimalScalar);
+
+// Reading needs `read`, writing `write`; fields that need `admin` say so where they are defined.
+builder.queryType({ authScopes: { read: true } });
+builder.mutationType({ authScopes: { write: true } });

@@ -1,0 +1,24 @@
+import { builder } from "./builder.js";
+
+export const StatusEnum = builder.enumType("Status", { values: ["ACTIVE", "SUSPENDED", "CLOSED"] as const });
+export const PersonTypeEnum = builder.enumType("PersonType", { values: ["LEAD", "USER", "VISITOR"] as const });
+export const ScopeEnum = builder.enumType("Scope", { values: ["READ", "WRITE", "ADMIN"] as const });
+export const OrderDirectionEnum = builder.enumType("OrderDirection", { values: ["ASC", "DESC"] as const });
+
+/** Objects returned by `node` carry their GraphQL type name under this key. */
+export const NODE_TYPE = Symbol("nodeType");
+
+export const NodeInterface = builder.interfaceRef<{ id: string }>("Node").implement({
+  fields: (t) => ({ id: t.exposeID("id") }),
+  resolveType: (value) => (value as { [NODE_TYPE]?: string })[NODE_TYPE] ?? null,
+});
+
+export const DeletePayload = builder.objectRef<{ deletedId: string }>("DeletePayload").implement({
+  fields: (t) => ({ deletedId: t.exposeID("deletedId") }),
+});
+
+/** Arguments shared by every connection field. */
+export const pageArgs = builder.args((t) => ({
+  first: t.int({ description: "Page size: default 20, at most 100." }),
+  after: t.string({ description: "Cursor of the last edge of the previous page." }),
+}));

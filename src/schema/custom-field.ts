@@ -1,0 +1,115 @@
+import { defineCustomField, updateCustomField } from "../services/custom-field.js";
+import { displayValue, optionsOf } from "../services/custom-value.js";
+import type { CustomFieldDefinition, CustomFieldValue } from "../generated/prisma/client.js";
+import { builder } from "./builder.js";
+import { NodeInterface } from "./common.js";
+import { ProgramRef } from "./program.js";
+
+export const CustomFieldTypeEnum = builder.enumType("CustomFieldType", {
+  values: ["TEXT", "NUMBER", "BOOLEAN", "DATE", "DATETIME", "SELECT", "MULTI_SELECT", "EMAIL", "URL"] as const,
+});
+
+const CustomFieldOption = builder.objectRef<{ value: string; label: string }>("CustomFieldOption").implement({
+  fields: (t) => ({ value: t.exposeString("value"), label: t.exposeString("label") }),
+});
+
+export const CustomFieldDefinitionRef = builder.prismaObject("CustomFieldDefinition", {
+  interfaces: [NodeInterface],
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    key: t.exposeString("key"),
+    label: t.exposeString("label"),
+    type: t.expose("type", { type: CustomFieldTypeEnum }),
+    required: t.exposeBoolean("required"),
+    options: t.field({
+      type: [CustomFieldOption],
+      nullable: true,
+      resolve: (def) => (def.options == null ? null : optionsOf(def)),
+    }),
+    description: t.exposeString("description", { nullable: true }),
+    archived: t.exposeBoolean("archived"),
+  }),
+});
+
+/** A field of a participant: its definition and its value, null when unset. */
+export interface CustomFieldValueShape {
+  definition: CustomFieldDefinition;
+  stored: CustomFieldValue | undefined;
+}
+
+export const CustomFieldValueRef = builder.objectRef<CustomFieldValueShape>("CustomFieldValue").implement({
+  fields: (t) => ({
+    key: t.string({ resolve: ({ definition }) => definition.key }),
+    field: t.field({ type: CustomFieldDefinitionRef, resolve: ({ definition }) => definition }),
+    value: t.field({
+      type: "JSON",
+      nullable: true,
+      description: 'Typed: string, number, boolean, "YYYY-MM-DD", ISO date-time, option value(s).',
+      resolve: ({ stored }) => stored?.value ?? null,
+    }),
+    displayValue: t.string({
+      nullable: true,
+      description: "Option label(s), formatted date, the text.",
+      resolve: ({ definition, stored }) => displayValue(definition, stored?.value),
+    }),
+    updatedAt: t.field({ type: "DateTime", nullable: true, resolve: ({ stored }) => stored?.updatedAt ?? null }),
+  }),
+});
+
+builder.prismaObjectField(ProgramRef, "customFields", (t) =>
+  t.field({
+    type: [CustomFieldDefinitionRef],
+    args: { includeArchived: t.arg.boolean({ defaultValue: false }) },
+    resolve: async (program, { includeArchived }, ctx) => {
+      const fields = await ctx.loaders.customFieldsByProgramId.load(program.id);
+      return includeArchived ? fields : fields.filter((f) => !f.archived);
+    },
+  }),
+);
+
+const CustomFieldOptionInput = builder.inputType("CustomFieldOptionInput", {
+  fields: (t) => ({ value: t.string({ required: true }), label: t.string({ required: true }) }),
+});
+
+const CustomFieldInput = builder.inputType("CustomFieldInput", {
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    label: t.string({ required: true }),
+    type: t.field({ type: CustomFieldTypeEnum, required: true }),
+    required: t.boolean({ defaultValue: false }),
+    options: t.field({ type: [CustomFieldOptionInput] }),
+    description: t.string(),
+  }),
+});
+
+const UpdateCustomFieldInput = builder.inputType("UpdateCustomFieldInput", {
+  fields: (t) => ({
+    label: t.string(),
+    type: t.field({ type: CustomFieldTypeEnum }),
+    required: t.boolean(),
+    options: t.field({ type: [CustomFieldOptionInput] }),
+    description: t.string(),
+    archived: t.boolean({ description: "Archived fields are hidden from participants; their values are kept." }),
+  }),
+});
+
+export const CustomFieldValueInput = builder.inputType("CustomFieldValueInput", {
+  fields: (t) => ({
+    key: t.string({ required: true }),
+    value: t.field({ type: "JSON", description: "null clears the value." }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  defineCustomField: t.field({
+    type: CustomFieldDefinitionRef,
+    args: { programId: t.arg.id({ required: true }), input: t.arg({ type: CustomFieldInput, required: true }) },
+    resolve: (_root, { programId, input }, ctx) => defineCustomField(ctx.db, String(programId), input),
+  }),
+  updateCustomField: t.field({
+    type: CustomFieldDefinitionRef,
+    description: "Changing the type or options converts every stored value, or is refused if one would not fit.",
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCustomFieldInput, required: true }) },
+    resolve: (_root, { id, input }, ctx) => updateCustomField(ctx.db, String(id), input),
+  }),
+}));

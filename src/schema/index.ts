@@ -1,0 +1,27 @@
+import { printSubgraphSchema } from "@apollo/subgraph";
+import { lexicographicSortSchema, type GraphQLSchema } from "graphql";
+import { builder } from "./builder.js";
+import "./common.js";
+import "./api-key.js";
+import "./person.js";
+import "./attribute.js";
+import "./program.js";
+import "./custom-field.js";
+import "./participant.js";
+import "./ledger.js";
+import "./node.js";
+
+let schema: GraphQLSchema | undefined;
+
+/** The executable schema, a Federation v2 subgraph (`_service`, `_entities`). */
+export function buildSchema(): GraphQLSchema {
+  return (schema ??= builder.toSubGraphSchema({
+    linkUrl: "https://specs.apollo.dev/federation/v2.6",
+    federationDirectives: ["@key", "@shareable"],
+  }));
+}
+
+/** The printed SDL, as committed in schema.graphql. */
+export function printSchema(): string {
+  return printSubgraphSchema(lexicographicSortSchema(buildSchema())).trimEnd() + "\n";
+}

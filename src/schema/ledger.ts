@@ -1,0 +1,144 @@
+import { Prisma, type LedgerTotal } from "../generated/prisma/client.js";
+import { keysetPage } from "../services/pagination.js";
+import { postLedgerEntry, setTier } from "../services/ledger.js";
+import { builder } from "./builder.js";
+import { NodeInterface, pageArgs } from "./common.js";
+import { connectionOf, nodeQuery } from "./connection.js";
+import { ParticipantRef } from "./participant.js";
+
+const LedgerKindEnum = builder.enumType("LedgerKind", {
+  values: ["BALANCE", "COUNTER", "BOOKING", "PAYMENT", "TIER"] as const,
+  description: "TIER entries are written by setTier only.",
+});
+const BalanceBucketEnum = builder.enumType("BalanceBucket", { values: ["AVAILABLE", "PENDING", "LOCKED"] as const });
+
+const LedgerEntryRef = builder.prismaObject("LedgerEntry", {
+  interfaces: [NodeInterface],
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    kind: t.expose("kind", { type: LedgerKindEnum }),
+    asset: t.exposeString("asset"),
+    bucket: t.expose("bucket", { type: BalanceBucketEnum, nullable: true }),
+    amount: t.expose("amount", { type: "Decimal" }),
+    idempotencyKey: t.exposeString("idempotencyKey"),
+    note: t.exposeString("note", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+const LedgerEntryConnection = connectionOf("LedgerEntry", LedgerEntryRef);
+
+const Balance = builder.objectRef<LedgerTotal>("Balance").implement({
+  fields: (t) => ({
+    asset: t.exposeString("asset"),
+    bucket: t.field({ type: BalanceBucketEnum, resolve: (total) => total.bucket as "AVAILABLE" | "PENDING" | "LOCKED" }),
+    amount: t.expose("amount", { type: "Decimal" }),
+  }),
+});
+
+const Counter = builder.objectRef<LedgerTotal>("Counter").implement({
+  fields: (t) => ({
+    name: t.exposeString("asset"),
+    value: t.expose("amount", { type: "Decimal" }),
+  }),
+});
+
+interface FinancialsShape {
+  currency: string;
+  totalBooked: Prisma.Decimal;
+  totalPaid: Prisma.Decimal;
+}
+
+const Financials = builder.objectRef<FinancialsShape>("Financials").implement({
+  fields: (t) => ({
+    currency: t.exposeString("currency"),
+    totalBooked: t.expose("totalBooked", { type: "Decimal" }),
+    totalPaid: t.expose("totalPaid", { type: "Decimal" }),
+    totalBalance: t.field({ type: "Decimal", resolve: (f) => f.totalBooked.minus(f.totalPaid) }),
+  }),
+});
+
+const Tier = builder.prismaObject("ParticipantTier", {
+  name: "Tier",
+  fields: (t) => ({
+    tierType: t.exposeString("tierType"),
+    level: t.exposeString("level"),
+    rank: t.exposeInt("rank"),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaObjectFields(ParticipantRef, (t) => ({
+  balances: t.field({
+    type: [Balance],
+    resolve: async (p, _args, ctx) => (await ctx.loaders.ledgerTotalsByParticipantId.load(p.id)).filter((x) => x.kind === "BALANCE"),
+  }),
+  counters: t.field({
+    type: [Counter],
+    resolve: async (p, _args, ctx) => (await ctx.loaders.ledgerTotalsByParticipantId.load(p.id)).filter((x) => x.kind === "COUNTER"),
+  }),
+  financials: t.field({
+    type: [Financials],
+    description: "Per currency: booked, paid, and the balance still due (booked − paid).",
+    resolve: async (p, _args, ctx) => {
+      const byCurrency = new Map<string, FinancialsShape>();
+      for (const total of await ctx.loaders.ledgerTotalsByParticipantId.load(p.id)) {
+        if (total.kind !== "BOOKING" && total.kind !== "PAYMENT") continue;
+        const entry = byCurrency.get(total.asset) ?? { currency: total.asset, totalBooked: new Prisma.Decimal(0), totalPaid: new Prisma.Decimal(0) };
+        if (total.kind === "BOOKING") entry.totalBooked = entry.totalBooked.plus(total.amount);
+        else entry.totalPaid = entry.totalPaid.plus(total.amount);
+        byCurrency.set(total.asset, entry);
+      }
+      return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+    },
+  }),
+  tiers: t.field({ type: [Tier], resolve: (p, _args, ctx) => ctx.loaders.tiersByParticipantId.load(p.id) }),
+  ledger: t.field({
+    type: LedgerEntryConnection,
+    description: "Every entry, newest first.",
+    args: pageArgs,
+    resolve: (p, args, ctx, info) => {
+      const query = nodeQuery(ctx, info);
+      return keysetPage(
+        args,
+        { path: ["createdAt"], direction: "desc", kind: "date", nullable: false },
+        { participantId: p.id },
+        (q) => ctx.db.ledgerEntry.findMany({ ...query, ...(q as object) }),
+        (q) => ctx.db.ledgerEntry.count(q as object),
+      ) as never;
+    },
+  }),
+}));
+
+const LedgerEntryInput = builder.inputType("LedgerEntryInput", {
+  fields: (t) => ({
+    participantId: t.id({ required: true }),
+    kind: t.field({ type: LedgerKindEnum, required: true }),
+    asset: t.string({ required: true, description: "Asset code, counter name, or currency for BOOKING and PAYMENT." }),
+    bucket: t.field({ type: BalanceBucketEnum }),
+    amount: t.field({ type: "Decimal", required: true }),
+    idempotencyKey: t.string({ required: true }),
+    note: t.string(),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  postLedgerEntry: t.field({
+    type: LedgerEntryRef,
+    description: "Appends an entry. The same idempotency key and payload returns the first entry; another payload is CONFLICT.",
+    args: { input: t.arg({ type: LedgerEntryInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      postLedgerEntry(ctx.db, ctx.caller.workspaceId, { ...input, participantId: String(input.participantId) }),
+  }),
+  setTier: t.field({
+    type: ParticipantRef,
+    description: "Sets the participant's tier of one type and records the change in the ledger.",
+    args: {
+      participantId: t.arg.id({ required: true }),
+      tierType: t.arg.string({ required: true }),
+      level: t.arg.string({ required: true }),
+      rank: t.arg.int({ required: true }),
+    },
+    resolve: (_root, { participantId, ...tier }, ctx) => setTier(ctx.db, ctx.caller.workspaceId, String(participantId), tier),
+  }),
+}));

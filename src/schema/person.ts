@@ -1,0 +1,210 @@
+import { createPerson, deletePerson, findPerson, setPersonStatus, updatePerson, upsertPerson } from "../services/person.js";
+import { keysetPage, type SortSpec } from "../services/pagination.js";
+import { personWhere } from "../services/filters.js";
+import { InvalidInput } from "../errors.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import { builder, type InputFields } from "./builder.js";
+import { commonFilterFields } from "./filter.js";
+import { DeletePayload, NODE_TYPE, NodeInterface, OrderDirectionEnum, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
+import { connectionOf, nodeQuery } from "./connection.js";
+
+interface LocationShape {
+  countryCode?: string;
+  countryName?: string;
+  stateCode?: string;
+  stateName?: string;
+  city?: string;
+  street?: string;
+  postalCode?: string;
+  timeZone?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+const LOCATION_STRINGS = ["countryCode", "countryName", "stateCode", "stateName", "city", "street", "postalCode", "timeZone"] as const;
+
+export const LocationRef = builder.objectRef<LocationShape>("Location").implement({
+  fields: (t) => ({
+    ...Object.fromEntries(LOCATION_STRINGS.map((key) => [key, t.exposeString(key, { nullable: true })])),
+    latitude: t.exposeFloat("latitude", { nullable: true }),
+    longitude: t.exposeFloat("longitude", { nullable: true }),
+  }),
+});
+
+export const PersonRef = builder.prismaObject("Person", {
+  interfaces: [NodeInterface],
+  description: "One human in a workspace, with one profile however many programs they take part in.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    externalId: t.exposeString("externalId", { nullable: true }),
+    email: t.exposeString("email", { nullable: true }),
+    phone: t.exposeString("phone", { nullable: true }),
+    firstName: t.exposeString("firstName", { nullable: true }),
+    lastName: t.exposeString("lastName", { nullable: true }),
+    displayName: t.exposeString("displayName", { nullable: true }),
+    avatarUrl: t.exposeString("avatarUrl", { nullable: true }),
+    timezone: t.exposeString("timezone", { nullable: true }),
+    locale: t.exposeString("locale", { nullable: true }),
+    type: t.expose("type", { type: PersonTypeEnum, nullable: true }),
+    title: t.exposeString("title", { nullable: true }),
+    company: t.exposeString("company", { nullable: true }),
+    location: t.field({
+      type: LocationRef,
+      nullable: true,
+      resolve: (person) => (person.location as LocationShape | null) ?? null,
+    }),
+    status: t.expose("status", { type: StatusEnum }),
+    statusReason: t.exposeString("statusReason", { nullable: true }),
+    tags: t.exposeStringList("tags"),
+    firstSeenAt: t.expose("firstSeenAt", { type: "DateTime", nullable: true }),
+    lastSeenAt: t.expose("lastSeenAt", { type: "DateTime", nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    version: t.exposeInt("version"),
+  }),
+});
+
+builder.asEntity(PersonRef, {
+  key: [builder.selection<{ id: string }>("id"), builder.selection<{ externalId: string }>("externalId")],
+  resolveReference: (ref, ctx) =>
+    "id" in ref && ref.id !== undefined
+      ? ctx.loaders.personById.load(ref.id)
+      : ctx.loaders.personByExternalId.load((ref as { externalId: string }).externalId),
+});
+
+export const PersonConnection = connectionOf("Person", PersonRef);
+
+const PersonOrderFieldEnum = builder.enumType("PersonOrderField", {
+  values: ["CREATED_AT", "UPDATED_AT", "LAST_NAME", "EMAIL"] as const,
+});
+
+const PersonOrder = builder.inputType("PersonOrder", {
+  fields: (t) => ({
+    field: t.field({ type: PersonOrderFieldEnum, required: true }),
+    direction: t.field({ type: OrderDirectionEnum, required: true, defaultValue: "ASC" }),
+  }),
+});
+
+const PersonFilter = builder.inputType("PersonFilter", { fields: (t) => commonFilterFields(t) });
+
+const PERSON_SORT: Record<(typeof PersonOrderFieldEnum)["$inferType"], Omit<SortSpec, "direction">> = {
+  CREATED_AT: { path: ["createdAt"], kind: "date", nullable: false },
+  UPDATED_AT: { path: ["updatedAt"], kind: "date", nullable: false },
+  LAST_NAME: { path: ["lastName"], kind: "string", nullable: true },
+  EMAIL: { path: ["email"], kind: "string", nullable: true },
+};
+
+builder.queryFields((t) => ({
+  person: t.prismaField({
+    type: "Person",
+    nullable: true,
+    description: "One person by exactly one of `id`, `externalId` or `email` (case-insensitive).",
+    args: { id: t.arg.id(), externalId: t.arg.string(), email: t.arg.string() },
+    resolve: async (query, _root, args, ctx) => {
+      const given = [args.id, args.externalId, args.email].filter((v) => v != null);
+      if (given.length !== 1) throw InvalidInput.field([], "Give exactly one of `id`, `externalId` and `email`.");
+      if (args.id != null) return findPerson(ctx.db, String(args.id));
+      const where: Prisma.PersonWhereInput =
+        args.externalId != null
+          ? { externalId: args.externalId }
+          : { email: { equals: args.email!.trim(), mode: "insensitive" } };
+      return ctx.db.person.findFirst({ ...query, where, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    },
+  }),
+  people: t.field({
+    type: PersonConnection,
+    args: {
+      ...pageArgs,
+      filter: t.arg({ type: PersonFilter }),
+      orderBy: t.arg({ type: PersonOrder }),
+    },
+    resolve: (_root, args, ctx, info) => {
+      const order = args.orderBy ?? { field: "CREATED_AT", direction: "ASC" };
+      const sort: SortSpec = { ...PERSON_SORT[order.field], direction: order.direction === "DESC" ? "desc" : "asc" };
+      const query = nodeQuery(ctx, info);
+      return keysetPage(
+        args,
+        sort,
+        personWhere(args.filter),
+        (q) => ctx.db.person.findMany({ ...query, ...(q as object) }),
+        (q) => ctx.db.person.count(q as object),
+      ) as never;
+    },
+  }),
+}));
+
+const LocationInput = builder.inputType("LocationInput", {
+  fields: (t) => ({
+    ...Object.fromEntries(LOCATION_STRINGS.map((key) => [key, t.string()])),
+    latitude: t.float(),
+    longitude: t.float(),
+  }),
+});
+
+const profileInputFields = (t: InputFields) => ({
+  externalId: t.string(),
+  email: t.string(),
+  phone: t.string(),
+  firstName: t.string(),
+  lastName: t.string(),
+  displayName: t.string(),
+  avatarUrl: t.string(),
+  timezone: t.string(),
+  locale: t.string(),
+  type: t.field({ type: PersonTypeEnum }),
+  title: t.string(),
+  company: t.string(),
+  location: t.field({ type: LocationInput }),
+  tags: t.stringList(),
+});
+
+export const CreatePersonInput = builder.inputType("CreatePersonInput", {
+  description: '"" on a String field clears it; an omitted field is left as it is.',
+  fields: (t) => ({
+    ...profileInputFields(t),
+    attributes: t.field({ type: "JSONObject", description: 'Into the bucket "default".' }),
+  }),
+});
+
+const UpdatePersonInput = builder.inputType("UpdatePersonInput", {
+  fields: (t) => ({
+    ...profileInputFields(t),
+    attributes: t.field({ type: "JSONObject", description: 'Merged into the bucket "default".' }),
+    lastSeenAt: t.field({ type: "DateTime" }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createPerson: t.field({
+    type: PersonRef,
+    args: { input: t.arg({ type: CreatePersonInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createPerson(ctx.db, ctx.caller, input),
+  }),
+  upsertPerson: t.field({
+    type: PersonRef,
+    description: "Creates the person with this external id, or updates the one that has it.",
+    args: { externalId: t.arg.string({ required: true }), input: t.arg({ type: UpdatePersonInput, required: true }) },
+    resolve: (_root, { externalId, input }, ctx) => upsertPerson(ctx.db, ctx.caller, externalId, input),
+  }),
+  updatePerson: t.field({
+    type: PersonRef,
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdatePersonInput, required: true }),
+      expectedVersion: t.arg.int(),
+    },
+    resolve: (_root, { id, input, expectedVersion }, ctx) => updatePerson(ctx.db, ctx.caller, String(id), input, expectedVersion),
+  }),
+  setPersonStatus: t.field({
+    type: PersonRef,
+    args: { id: t.arg.id({ required: true }), status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
+    resolve: (_root, { id, status, reason }, ctx) => setPersonStatus(ctx.db, String(id), status, reason),
+  }),
+  deletePerson: t.field({
+    type: DeletePayload,
+    description: "Deletes the person with its attributes, participations, custom values and ledger.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => ({ deletedId: await deletePerson(ctx.db, String(id)) }),
+  }),
+}));
+

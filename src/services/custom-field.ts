@@ -1,0 +1,194 @@
+import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
+import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
+import type { Tx } from "./attributes.js";
+import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
+import { inTransaction } from "./transaction.js";
+import { isStorableText, isUuid } from "./validate.js";
+
+const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const SELECT_TYPES: FieldType[] = ["SELECT", "MULTI_SELECT"];
+
+export interface DefineCustomFieldInput {
+  key: string;
+  label: string;
+  type: FieldType;
+  required?: boolean | null;
+  options?: Option[] | null;
+  description?: string | null;
+}
+
+export interface UpdateCustomFieldInput {
+  label?: string | null;
+  type?: FieldType | null;
+  required?: boolean | null;
+  options?: Option[] | null;
+  description?: string | null;
+  archived?: boolean | null;
+}
+
+function checkLabel(label: string, errors: FieldErrors): string {
+  const trimmed = label.trim();
+  if (!trimmed || trimmed.length > 255 || !isStorableText(trimmed)) errors.add(["input", "label"], "A label has 1 to 255 characters.");
+  return trimmed;
+}
+
+function checkOptions(type: FieldType, options: Option[] | null | undefined, errors: FieldErrors): Option[] | null {
+  if (!SELECT_TYPES.includes(type)) {
+    if (options && options.length > 0) errors.add(["input", "options"], `Only SELECT and MULTI_SELECT fields have options.`);
+    return null;
+  }
+  if (!options || options.length === 0) {
+    errors.add(["input", "options"], `A ${type} field needs at least one option.`);
+    return null;
+  }
+  const seen = new Set<string>();
+  options.forEach((o, i) => {
+    if (!o.value.trim() || !o.label.trim()) errors.add(["input", "options", String(i)], "An option needs a value and a label.");
+    if (seen.has(o.value)) errors.add(["input", "options", String(i)], `The option value "${o.value}" is repeated.`);
+    seen.add(o.value);
+  });
+  return options.map((o) => ({ value: o.value, label: o.label.trim() }));
+}
+
+export async function defineCustomField(db: ScopedPrisma, programId: string, input: DefineCustomFieldInput) {
+  const errors = new FieldErrors();
+  if (!KEY.test(input.key)) errors.add(["input", "key"], "A key starts with a letter and has up to 64 letters, digits or underscores.");
+  const label = checkLabel(input.label, errors);
+  const options = checkOptions(input.type, input.options, errors);
+  errors.throwIfAny();
+  return inTransaction(db, async (tx) => {
+    const program = isUuid(programId) ? await tx.program.findUnique({ where: { id: programId } }) : null;
+    if (!program) throw new NotFound("Program");
+    const existing = await tx.customFieldDefinition.findFirst({ where: { programId, key: input.key } });
+    if (existing) throw new Conflict(`The program already has a custom field "${input.key}".`);
+    return tx.customFieldDefinition.create({
+      data: {
+        workspaceId: program.workspaceId,
+        programId,
+        key: input.key,
+        label,
+        type: input.type,
+        required: input.required ?? false,
+        options: (options ?? undefined) as Prisma.InputJsonValue | undefined,
+        description: input.description?.trim() || null,
+      },
+    });
+  });
+}
+
+/**
+ * Changes a definition. A new type or option list is applied to every stored value in the same
+ * transaction: each value is converted, or the change is refused naming how many would not fit.
+ */
+export async function updateCustomField(db: ScopedPrisma, id: string, input: UpdateCustomFieldInput) {
+  const errors = new FieldErrors();
+  for (const key of ["type", "required", "archived"] as const) {
+    if (input[key] === null) errors.add(["input", key], "Cannot be null.");
+  }
+  const label = input.label === undefined ? undefined : input.label === null ? (errors.add(["input", "label"], "Cannot be null."), undefined) : checkLabel(input.label, errors);
+  errors.throwIfAny();
+  return inTransaction(db, async (tx) => {
+    const current = isUuid(id) ? await tx.customFieldDefinition.findUnique({ where: { id } }) : null;
+    if (!current) throw new NotFound("Custom field");
+    const type = input.type ?? current.type;
+    const optionsGiven = input.options !== undefined || type !== current.type;
+    const options = optionsGiven ? checkOptions(type, input.options !== undefined ? input.options : optionsOf(current), errors) : optionsOf(current);
+    errors.throwIfAny();
+    const next = { type, options: options as unknown as Prisma.JsonValue };
+    if (type !== current.type || optionsGiven) await convertStoredValues(tx, current, next);
+    return tx.customFieldDefinition.update({
+      where: { id },
+      data: {
+        label,
+        type,
+        options: optionsGiven ? ((options ?? undefined) as Prisma.InputJsonValue | undefined) : undefined,
+        required: input.required ?? undefined,
+        archived: input.archived ?? undefined,
+        description: input.description === undefined ? undefined : input.description?.trim() || null,
+        updatedAt: new Date(),
+      },
+    });
+  });
+}
+
+async function convertStoredValues(
+  tx: Tx,
+  field: CustomFieldDefinition,
+  next: Pick<CustomFieldDefinition, "type" | "options">,
+): Promise<void> {
+  const values = await tx.customFieldValue.findMany({ where: { fieldId: field.id } });
+  const converted: { participantId: string; value: unknown }[] = [];
+  let refused = 0;
+  for (const stored of values) {
+    const parsed = parseCustomValue(next, stored.value, true);
+    if (parsed.ok) converted.push({ participantId: stored.participantId, value: parsed.value });
+    else refused++;
+  }
+  if (refused > 0) {
+    throw new InvalidInput([
+      {
+        path: ["input", next.type !== field.type ? "type" : "options"],
+        message: `${refused} stored value(s) of "${field.key}" would not fit the new definition; change or clear them first.`,
+      },
+    ]);
+  }
+  if (converted.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE custom_field_value AS v SET value = c.value, updated_at = now()
+    FROM jsonb_to_recordset(${JSON.stringify(converted)}::jsonb) AS c("participantId" uuid, value jsonb)
+    WHERE v.workspace_id = ${field.workspaceId}::uuid AND v.field_id = ${field.id}::uuid
+      AND v.participant_id = c."participantId" AND v.value IS DISTINCT FROM c.value`;
+}
+
+export interface CustomValueInput {
+  key: string;
+  value?: unknown;
+}
+
+/**
+ * Validates custom values against a program's definitions. Unknown or archived keys, bad values
+ * and clearing a required field are reported under `path`, by key.
+ */
+export function checkCustomValues(
+  definitions: CustomFieldDefinition[],
+  inputs: CustomValueInput[],
+  path: string[],
+  errors: FieldErrors,
+): { set: { fieldId: string; value: unknown }[]; clear: string[] } {
+  const byKey = new Map(definitions.filter((d) => !d.archived).map((d) => [d.key, d]));
+  const set: { fieldId: string; value: unknown }[] = [];
+  const clear: string[] = [];
+  for (const { key, value } of inputs) {
+    const def = byKey.get(key);
+    if (!def) {
+      errors.add([...path, key], `The program has no custom field "${key}".`);
+    } else if (value === null || value === undefined) {
+      if (def.required) errors.add([...path, key], `"${key}" is required and cannot be cleared.`);
+      else clear.push(def.id);
+    } else {
+      const parsed = parseCustomValue(def, value);
+      if (parsed.ok) set.push({ fieldId: def.id, value: parsed.value });
+      else errors.add([...path, key], parsed.error);
+    }
+  }
+  return { set, clear };
+}
+
+export async function writeCustomValues(
+  tx: Tx,
+  workspaceId: string,
+  participantId: string,
+  values: { set: { fieldId: string; value: unknown }[]; clear: string[] },
+): Promise<void> {
+  if (values.set.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO custom_field_value (workspace_id, participant_id, field_id, value, updated_at)
+      SELECT ${workspaceId}::uuid, ${participantId}::uuid, c."fieldId", c.value, now()
+      FROM jsonb_to_recordset(${JSON.stringify(values.set)}::jsonb) AS c("fieldId" uuid, value jsonb)
+      ON CONFLICT (participant_id, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
+  }
+  if (values.clear.length > 0) {
+    await tx.customFieldValue.deleteMany({ where: { participantId, fieldId: { in: values.clear } } });
+  }
+}

@@ -1,0 +1,104 @@
+import type { CustomFieldDefinition } from "../generated/prisma/client.js";
+import { isEmail, isHttpUrl, isStorableText } from "./validate.js";
+
+export type FieldType = CustomFieldDefinition["type"];
+export interface Option {
+  value: string;
+  label: string;
+}
+type Definition = Pick<CustomFieldDefinition, "type" | "options">;
+export type Parsed = { ok: true; value: string | number | boolean | string[] } | { ok: false; error: string };
+
+const TEXT_MAX = 10_000;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// An ISO 8601 date-time with a zone (Z or an offset): a value without one is ambiguous.
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function optionsOf(def: Definition): Option[] {
+  return Array.isArray(def.options) ? (def.options as unknown as Option[]) : [];
+}
+
+const fail = (error: string): Parsed => ({ ok: false, error });
+const ok = (value: string | number | boolean | string[]): Parsed => ({ ok: true, value });
+
+function isRealDate(text: string): boolean {
+  const m = DATE.exec(text);
+  if (!m) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() + 1 === Number(m[2]) && d.getUTCDate() === Number(m[3]);
+}
+
+/**
+ * Checks a value against a field's type and returns what is stored. `lenient` also accepts values
+ * of another type that convert without loss; it is used when a definition's type changes, so that
+ * every stored value is converted or the change is refused.
+ */
+export function parseCustomValue(def: Definition, input: unknown, lenient = false): Parsed {
+  const options = optionsOf(def);
+  const text = typeof input === "string" ? input.trim() : lenient && (typeof input === "number" || typeof input === "boolean") ? String(input) : undefined;
+  switch (def.type) {
+    case "TEXT":
+      if (text === undefined) return lenient && Array.isArray(input) ? ok(input.join(", ")) : fail("Expected a string.");
+      if (text.length > TEXT_MAX) return fail(`At most ${TEXT_MAX} characters.`);
+      return isStorableText(text) ? ok(text) : fail("Contains characters that cannot be stored.");
+    case "NUMBER": {
+      const n = typeof input === "number" ? input : lenient && text !== undefined && text !== "" ? Number(text) : Number.NaN;
+      return Number.isFinite(n) ? ok(n) : fail("Expected a finite number.");
+    }
+    case "BOOLEAN":
+      if (typeof input === "boolean") return ok(input);
+      if (lenient && (text === "true" || text === "false")) return ok(text === "true");
+      return fail("Expected true or false.");
+    case "DATE": {
+      const candidate = lenient && text && DATETIME.test(text) ? new Date(text).toISOString().slice(0, 10) : text;
+      return candidate !== undefined && isRealDate(candidate) ? ok(candidate) : fail("Expected a date as YYYY-MM-DD.");
+    }
+    case "DATETIME": {
+      const candidate = lenient && text && isRealDate(text) ? `${text}T00:00:00Z` : text;
+      if (candidate === undefined || !DATETIME.test(candidate) || !isRealDate(candidate.slice(0, 10))) {
+        return fail("Expected an ISO 8601 date-time with a time zone, e.g. 2026-01-15T10:30:00Z.");
+      }
+      const date = new Date(candidate);
+      return Number.isNaN(date.getTime()) ? fail("Not a valid date-time.") : ok(date.toISOString());
+    }
+    case "SELECT": {
+      const single = lenient && Array.isArray(input) && input.length === 1 ? String(input[0]) : text;
+      if (single === undefined) return fail("Expected one option value.");
+      return options.some((o) => o.value === single) ? ok(single) : fail(`"${single}" is not an option of this field.`);
+    }
+    case "MULTI_SELECT": {
+      const list = Array.isArray(input) ? input : lenient && text !== undefined ? [text] : undefined;
+      if (!list || !list.every((v) => typeof v === "string")) return fail("Expected a list of option values.");
+      const unknown = list.find((v) => !options.some((o) => o.value === v));
+      if (unknown !== undefined) return fail(`"${unknown}" is not an option of this field.`);
+      return ok([...new Set(list as string[])]);
+    }
+    case "EMAIL":
+      return text !== undefined && isEmail(text) ? ok(text) : fail("Expected an e-mail address.");
+    case "URL":
+      return text !== undefined && isHttpUrl(text) ? ok(text) : fail("Expected an http(s) URL.");
+  }
+}
+
+const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+const dateTimeFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** The human form of a stored value: option labels, formatted dates, the text itself. */
+export function displayValue(def: Definition, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const label = (v: unknown) => optionsOf(def).find((o) => o.value === v)?.label ?? String(v);
+  switch (def.type) {
+    case "SELECT":
+      return label(value);
+    case "MULTI_SELECT":
+      return (value as unknown[]).map(label).join(", ");
+    case "BOOLEAN":
+      return value ? "Yes" : "No";
+    case "DATE":
+      return dateFormat.format(new Date(`${String(value)}T00:00:00Z`));
+    case "DATETIME":
+      return `${dateTimeFormat.format(new Date(String(value)))} UTC`;
+    default:
+      return String(value);
+  }
+}

@@ -1,0 +1,185 @@
+import type { Caller } from "../auth/api-key.js";
+import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { Conflict, FieldErrors, NotFound } from "../errors.js";
+import type { Person, Prisma } from "../generated/prisma/client.js";
+import { checkAttributePatch, DEFAULT_BUCKET, mergePersonAttributes, usableBucket, type Tx } from "./attributes.js";
+import { profileData, type ProfileInput } from "./profile.js";
+import { inTransaction } from "./transaction.js";
+import { isUuid } from "./validate.js";
+
+export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null };
+type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
+
+/** Every change to a person bumps its version and updatedAt. */
+const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
+
+export function checkPersonInput(
+  input: PersonInput,
+  path: string[],
+  errors: FieldErrors,
+  currentLocation?: Prisma.JsonValue | null,
+) {
+  const data = profileData(input, path, errors, currentLocation);
+  let attributes: ReturnType<typeof checkAttributePatch> | undefined;
+  if (input.attributes === null) errors.add([...path, "attributes"], "Attributes cannot be null; send {} instead.");
+  else if (input.attributes) attributes = checkAttributePatch(input.attributes, [...path, "attributes"], errors);
+  return { data, attributes };
+}
+
+const checkInput = (input: PersonInput, errors: FieldErrors, currentLocation?: Prisma.JsonValue | null) =>
+  checkPersonInput(input, ["input"], errors, currentLocation);
+
+export async function writeDefaultAttributes(
+  tx: Tx,
+  caller: Caller,
+  personId: string,
+  attributes: ReturnType<typeof checkAttributePatch> | undefined,
+) {
+  if (!attributes || (Object.keys(attributes.set).length === 0 && attributes.remove.length === 0)) return;
+  const bucket = await usableBucket(tx, caller, DEFAULT_BUCKET);
+  await mergePersonAttributes(tx, caller.workspaceId, personId, bucket.id, attributes);
+}
+
+export async function createPerson(db: ScopedPrisma, caller: Caller, input: PersonInput): Promise<Person> {
+  const errors = new FieldErrors();
+  const { data, attributes } = checkInput(input, errors);
+  errors.throwIfAny();
+  return inTransaction(db, (tx) => createPersonIn(tx, caller, data, attributes));
+}
+
+async function createPersonIn(
+  tx: Tx,
+  caller: Caller,
+  data: Prisma.PersonUncheckedUpdateInput,
+  attributes: ReturnType<typeof checkAttributePatch> | undefined,
+): Promise<Person> {
+  if (typeof data.externalId === "string") await assertExternalIdFree(tx, data.externalId);
+  const person = await tx.person.create({
+    data: { ...(data as Prisma.PersonUncheckedCreateInput), workspaceId: caller.workspaceId },
+  });
+  await writeDefaultAttributes(tx, caller, person.id, attributes);
+  return person;
+}
+
+async function assertExternalIdFree(tx: Tx, externalId: string, exceptId?: string) {
+  const other = await tx.person.findFirst({ where: { externalId, id: exceptId ? { not: exceptId } : undefined } });
+  if (other) throw new Conflict(`A person with externalId "${externalId}" already exists.`);
+}
+
+export async function findPerson(db: ScopedPrisma | Tx, id: string): Promise<Person | null> {
+  return isUuid(id) ? db.person.findUnique({ where: { id } }) : null;
+}
+
+async function requirePerson(tx: Tx, id: string): Promise<Person> {
+  const person = await findPerson(tx, id);
+  if (!person) throw new NotFound("Person");
+  return person;
+}
+
+/**
+ * Applies profile changes to a person inside a transaction. With `expectedVersion`, the update
+ * only happens if nobody changed the person since the caller read it.
+ */
+export async function updatePersonIn(
+  tx: Tx,
+  caller: Caller,
+  person: Person,
+  data: Prisma.PersonUncheckedUpdateInput,
+  expectedVersion?: number | null,
+): Promise<Person> {
+  if (typeof data.externalId === "string") await assertExternalIdFree(tx, data.externalId, person.id);
+  const { count } = await tx.person.updateMany({
+    where: { id: person.id, ...(expectedVersion != null ? { version: expectedVersion } : {}) },
+    data: { ...data, ...touched() } as Prisma.PersonUncheckedUpdateManyInput,
+  });
+  if (count === 0) throw new Conflict(`Person ${person.id} has changed since version ${expectedVersion}.`);
+  return (await tx.person.findUnique({ where: { id: person.id } }))!;
+}
+
+export async function updatePerson(
+  db: ScopedPrisma,
+  caller: Caller,
+  id: string,
+  input: PersonInput,
+  expectedVersion?: number | null,
+): Promise<Person> {
+  // Validate before opening a transaction, then again with the stored location to merge into.
+  checkInput(input, new FieldErrors());
+  return inTransaction(db, async (tx) => {
+    const person = await requirePerson(tx, id);
+    const errors = new FieldErrors();
+    const { data, attributes } = checkInput(input, errors, person.location);
+    errors.throwIfAny();
+    const updated = await updatePersonIn(tx, caller, person, data, expectedVersion);
+    await writeDefaultAttributes(tx, caller, person.id, attributes);
+    return updated;
+  });
+}
+
+export async function upsertPerson(
+  db: ScopedPrisma,
+  caller: Caller,
+  externalId: string,
+  input: PersonInput,
+): Promise<Person> {
+  const errors = new FieldErrors();
+  if (!externalId.trim()) errors.add(["externalId"], "An external id is required.");
+  if (input.externalId !== undefined && input.externalId !== externalId) {
+    errors.add(["input", "externalId"], "Must be omitted or equal to the externalId argument.");
+  }
+  checkInput(input, errors);
+  errors.throwIfAny();
+  const key = externalId.trim();
+  const attempt = () =>
+    inTransaction(db, async (tx) => {
+      const existing = await tx.person.findFirst({ where: { externalId: key } });
+      const checked = checkInput({ ...input, externalId: key }, new FieldErrors(), existing?.location);
+      if (!existing) return createPersonIn(tx, caller, checked.data, checked.attributes);
+      const updated = await updatePersonIn(tx, caller, existing, checked.data);
+      await writeDefaultAttributes(tx, caller, existing.id, checked.attributes);
+      return updated;
+    });
+  // Two first upserts of one external id race to create it; the loser updates what the winner made.
+  return attempt().catch((error) => (error instanceof Conflict ? attempt() : Promise.reject(error)));
+}
+
+export async function setPersonStatus(
+  db: ScopedPrisma,
+  id: string,
+  status: Status,
+  reason: string | null | undefined,
+): Promise<Person> {
+  return inTransaction(db, async (tx) => {
+    await requirePerson(tx, id);
+    return tx.person.update({
+      where: { id },
+      data: { status, statusReason: reason?.trim() || null, statusChangedAt: new Date(), ...touched() } as Prisma.PersonUncheckedUpdateInput,
+    });
+  });
+}
+
+/** Deletes a person and, through the foreign keys, its attributes, participations and their data. */
+export async function deletePerson(db: ScopedPrisma, id: string): Promise<string> {
+  if (!isUuid(id)) throw new NotFound("Person");
+  const { count } = await db.person.deleteMany({ where: { id } });
+  if (count === 0) throw new NotFound("Person");
+  return id;
+}
+
+export async function setAttributes(
+  db: ScopedPrisma,
+  caller: Caller,
+  personId: string,
+  bucketName: string,
+  attributes: Record<string, unknown>,
+): Promise<Person> {
+  const errors = new FieldErrors();
+  const patch = checkAttributePatch(attributes, ["attributes"], errors);
+  errors.throwIfAny();
+  return inTransaction(db, async (tx) => {
+    const person = await requirePerson(tx, personId);
+    const bucket = await usableBucket(tx, caller, bucketName);
+    await mergePersonAttributes(tx, caller.workspaceId, person.id, bucket.id, patch);
+    return tx.person.update({ where: { id: person.id }, data: touched() });
+  });
+}

@@ -1,0 +1,153 @@
+import { FieldErrors } from "../errors.js";
+import { Prisma } from "../generated/prisma/client.js";
+import { canonicalLocale, isCountryCode, isEmail, isHttpUrl, isStorableText, isTimeZone, normaliseTags } from "./validate.js";
+
+/** A profile string as it arrives: omitted (undefined), cleared ("" or null), or set. */
+type Incoming = string | null | undefined;
+
+interface StringRule {
+  max: number;
+  /** Returns the value to store, or an error message. */
+  check?: (value: string) => { value: string } | { error: string };
+}
+
+const plain = (max: number): StringRule => ({ max });
+
+const PROFILE_STRINGS = {
+  externalId: plain(255),
+  email: {
+    max: 255,
+    check: (v) => (isEmail(v) ? { value: v } : { error: "Not a valid e-mail address." }),
+  },
+  phone: plain(50),
+  firstName: plain(255),
+  lastName: plain(255),
+  displayName: plain(255),
+  avatarUrl: {
+    max: 2048,
+    check: (v) => (isHttpUrl(v) ? { value: v } : { error: "Not an http(s) URL." }),
+  },
+  timezone: {
+    max: 64,
+    check: (v) => (isTimeZone(v) ? { value: v } : { error: "Not an IANA time zone name, e.g. Europe/Paris." }),
+  },
+  locale: {
+    max: 35,
+    check: (v) => {
+      const canonical = canonicalLocale(v);
+      return canonical ? { value: canonical } : { error: "Not a BCP 47 language tag, e.g. en-GB." };
+    },
+  },
+  title: plain(255),
+  company: plain(255),
+} satisfies Record<string, StringRule>;
+
+export type ProfileStringField = keyof typeof PROFILE_STRINGS;
+
+/** The profile fields a participant shares with its person. */
+export const SHARED_PROFILE_FIELDS = ["email", "phone", "firstName", "lastName", "displayName"] as const;
+
+const LOCATION_STRINGS = ["countryName", "stateCode", "stateName", "city", "street", "postalCode"] as const;
+
+export interface LocationInput {
+  countryCode?: string | null;
+  countryName?: string | null;
+  stateCode?: string | null;
+  stateName?: string | null;
+  city?: string | null;
+  street?: string | null;
+  postalCode?: string | null;
+  timeZone?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+}
+
+export type ProfileInput = { [K in ProfileStringField]?: Incoming } & {
+  type?: "LEAD" | "USER" | "VISITOR" | null;
+  location?: LocationInput | null;
+  tags?: string[] | null;
+  lastSeenAt?: Date | null;
+};
+
+/**
+ * Turns profile input into the columns to write: omitted fields are left out, "" and null clear,
+ * everything else is validated. Errors are collected under `path`, so that a caller can report
+ * every bad field at once before anything is written.
+ */
+export function profileData(
+  input: ProfileInput,
+  path: string[],
+  errors: FieldErrors,
+  currentLocation?: Prisma.JsonValue | null,
+): Prisma.PersonUncheckedUpdateInput {
+  const data: Record<string, unknown> = {};
+  for (const [field, rule] of Object.entries(PROFILE_STRINGS) as [ProfileStringField, StringRule][]) {
+    const value = cleanString(input[field], rule, [...path, field], errors);
+    if (value !== undefined) data[field] = value;
+  }
+  if (input.type !== undefined) data.type = input.type;
+  if (input.tags !== undefined) {
+    if (input.tags === null) errors.add([...path, "tags"], "Tags cannot be null; send [] to remove them all.");
+    else data.tags = normaliseTags(input.tags, [...path, "tags"], errors);
+  }
+  if (input.lastSeenAt !== undefined) data.lastSeenAt = input.lastSeenAt;
+  if (input.location !== undefined) {
+    data.location = mergeLocation(currentLocation, input.location, [...path, "location"], errors);
+  }
+  return data as Prisma.PersonUncheckedUpdateInput;
+}
+
+function cleanString(raw: Incoming, rule: StringRule, path: string[], errors: FieldErrors): string | null | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null) return null;
+  const trimmed = raw.trim();
+  if (trimmed === "") return null;
+  if (!isStorableText(trimmed)) {
+    errors.add(path, "Contains characters that cannot be stored.");
+    return undefined;
+  }
+  if (trimmed.length > rule.max) {
+    errors.add(path, `At most ${rule.max} characters.`);
+    return undefined;
+  }
+  if (!rule.check) return trimmed;
+  const checked = rule.check(trimmed);
+  if ("error" in checked) {
+    errors.add(path, checked.error);
+    return undefined;
+  }
+  return checked.value;
+}
+
+/** Location merges like the profile: omitted keys stay, "" or null clears one, null clears all. */
+function mergeLocation(
+  current: Prisma.JsonValue | null | undefined,
+  input: LocationInput | null,
+  path: string[],
+  errors: FieldErrors,
+): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (input === null) return Prisma.DbNull;
+  const merged: Record<string, unknown> = { ...((current as Record<string, unknown> | null) ?? {}) };
+  const set = (key: string, value: unknown) => {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  };
+  for (const key of LOCATION_STRINGS) {
+    const value = cleanString(input[key], plain(255), [...path, key], errors);
+    if (value !== undefined) set(key, value);
+  }
+  const country = cleanString(input.countryCode, plain(2), [...path, "countryCode"], errors)?.toUpperCase();
+  if (country !== undefined && country !== null && !isCountryCode(country)) {
+    errors.add([...path, "countryCode"], "Not an ISO 3166-1 alpha-2 country code.");
+  } else if (input.countryCode !== undefined) set("countryCode", country ?? null);
+  const timeZone = cleanString(input.timeZone, PROFILE_STRINGS.timezone, [...path, "timeZone"], errors);
+  if (timeZone !== undefined) set("timeZone", timeZone);
+  for (const [key, limit] of [["latitude", 90], ["longitude", 180]] as const) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (value !== null && (!Number.isFinite(value) || Math.abs(value) > limit)) {
+      errors.add([...path, key], `Must be between -${limit} and ${limit}.`);
+    } else set(key, value);
+  }
+  return Object.keys(merged).length === 0 ? Prisma.DbNull : (merged as Prisma.InputJsonValue);
+}

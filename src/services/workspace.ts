@@ -1,0 +1,66 @@
+import { generateSecret, hashSecret, impliedScopes, type ScopeName } from "../auth/api-key.js";
+import { FieldErrors, NotFound } from "../errors.js";
+import type { ApiKey, PrismaClient, Workspace } from "../generated/prisma/client.js";
+import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { DEFAULT_BUCKET } from "./attributes.js";
+import { isUuid } from "./validate.js";
+
+export interface NewApiKey {
+  name: string;
+  scopes: ScopeName[];
+  buckets?: string[] | null;
+}
+
+function checkKey(input: NewApiKey): FieldErrors {
+  const errors = new FieldErrors();
+  if (!input.name.trim() || input.name.length > 255) errors.add(["input", "name"], "A name has 1 to 255 characters.");
+  if (input.scopes.length === 0) errors.add(["input", "scopes"], "Give at least one scope.");
+  return errors;
+}
+
+function keyData(input: NewApiKey, secret: string) {
+  return {
+    name: input.name.trim(),
+    secretHash: hashSecret(secret),
+    scopes: impliedScopes(input.scopes),
+    bucketsRestricted: input.buckets != null,
+    buckets: input.buckets ? [...new Set(input.buckets)] : [],
+  };
+}
+
+/** Creates a key; the secret is returned here once and only its hash is kept. */
+export async function createApiKey(
+  db: ScopedPrisma | PrismaClient,
+  workspaceId: string,
+  input: NewApiKey,
+): Promise<{ apiKey: ApiKey; secret: string }> {
+  const errors = checkKey(input);
+  errors.throwIfAny();
+  const secret = generateSecret();
+  const apiKey = await db.apiKey.create({ data: { workspaceId, ...keyData(input, secret) } });
+  return { apiKey, secret };
+}
+
+export async function revokeApiKey(db: ScopedPrisma, id: string): Promise<ApiKey> {
+  const key = isUuid(id) ? await db.apiKey.findUnique({ where: { id } }) : null;
+  if (!key) throw new NotFound("API key");
+  if (key.revokedAt) return key;
+  return db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+}
+
+/** A new tenant with its `default` attribute bucket and an admin key. */
+export async function createWorkspace(
+  prisma: PrismaClient,
+  name: string,
+): Promise<{ workspace: Workspace; apiKey: ApiKey; secret: string }> {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 255) throw new Error("A workspace name has 1 to 255 characters.");
+  return prisma.$transaction(async (tx) => {
+    const workspace = await tx.workspace.create({ data: { name: trimmed } });
+    await tx.attributeBucket.create({
+      data: { workspaceId: workspace.id, name: DEFAULT_BUCKET, description: "Every workspace's bucket." },
+    });
+    const { apiKey, secret } = await createApiKey(tx as PrismaClient, workspace.id, { name: "admin", scopes: ["admin"] });
+    return { workspace, apiKey, secret };
+  });
+}
