@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SCOPES, type ScopeName } from "./auth/api-key.js";
 import { loadConfig } from "./config.js";
@@ -112,6 +113,9 @@ async function main(argv: string[]): Promise<void> {
       throw new UsageError(`unknown command "${command}"`);
   }
 }
+
+// A .env file in the working directory fills in what the environment does not set.
+if (existsSync(".env")) process.loadEnvFile(".env");
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) process.stderr.write(`participant-graph: ${error.message}\n\n${USAGE}\n`);

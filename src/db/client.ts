@@ -10,6 +10,10 @@ import { countingAdapter } from "./statement-counter.js";
 
 export type Prisma = PrismaClient;
 
+// Writers queue for a pooled connection (PostgreSQL) or for the single one (PGlite); Prisma's
+// default two seconds of waiting turns a burst of concurrent writes into errors.
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+
 /** The one database handle of a process: the Prisma client, plus the raw driver for migrations. */
 export interface Database {
   kind: DatabaseConfig["kind"];
@@ -33,7 +37,7 @@ function openPostgres(url: string, poolSize: number): Database {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPg(pool)) });
+  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPg(pool)), transactionOptions: TRANSACTION_OPTIONS });
   const driver: SqlDriver = {
     async transaction(fn) {
       const client = await pool.connect();
@@ -65,8 +69,9 @@ function openPostgres(url: string, poolSize: number): Database {
   };
 }
 
+/** `memory://` keeps the embedded database in memory (tests); anything else is a folder. */
 async function openPglite(dataDir: string): Promise<Database> {
-  const unlock = lockDataDir(dataDir);
+  const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
   let pglite: PGlite;
   try {
     pglite = await PGlite.create({ dataDir });
@@ -74,7 +79,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     unlock();
     throw error;
   }
-  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPGlite(pglite)) });
+  const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPGlite(pglite)), transactionOptions: TRANSACTION_OPTIONS });
   const driver: SqlDriver = {
     transaction: (fn) =>
       pglite.transaction((tx) =>
