@@ -40,9 +40,15 @@ async function serve(): Promise<void> {
   const running = await startServer(config, logger);
   const graphiql = `${running.url}/graphql`;
   logger.info({ url: graphiql, database: config.database.kind }, "participant-graph is listening");
-  process.stdout.write(`\n  GraphQL and GraphiQL: ${graphiql}\n`);
-  if (running.demoApiKey) process.stdout.write(`  Demo API key:         ${running.demoApiKey}\n`);
-  process.stdout.write(`  Health: ${running.url}/health · Ready: ${running.url}/ready · Metrics: ${running.url}/metrics\n\n`);
+  const banner = [
+    "",
+    `  GraphQL and GraphiQL: ${graphiql}`,
+    ...(running.demoApiKey ? [`  Demo API key:         ${running.demoApiKey}`] : []),
+    `  Health: ${running.url}/health · Ready: ${running.url}/ready · Metrics: ${running.url}/metrics`,
+    "",
+  ];
+  // One write, so that nothing reading the output sees half of it.
+  process.stdout.write(banner.join("\n") + "\n");
   const shutdown = (signal: string) => {
     logger.info({ signal }, "shutting down");
     running.stop().then(

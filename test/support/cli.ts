@@ -41,7 +41,7 @@ export function startCliServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Prom
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      const match = /GraphQL and GraphiQL: (http:\/\/\S+)\/graphql/.exec(output);
+      const match = /GraphQL and GraphiQL: (http:\/\/\S+)\/graphql[\s\S]*Health:/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1]!, output: () => output, exited });
