@@ -7,7 +7,7 @@ const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 const MAX_DIGITS = 38;
 
 function parse(value: unknown): string {
-  const text = typeof value === "string" ? value.trim() : undefined;
+  const text = typeof value === "string" ? value : undefined;
   if (text === undefined || !DECIMAL.test(text)) {
     throw new GraphQLError('Decimal must be a string such as "1500.25"', {
       extensions: { code: "BAD_USER_INPUT" },

@@ -43,10 +43,13 @@ const Counter = builder.objectRef<LedgerTotal>("Counter").implement({
   }),
 });
 
+// Prisma's Decimal rounds to 20 significant digits; a numeric(38, 18) sum needs all 38.
+const Exact = Prisma.Decimal.clone({ precision: 80 });
+
 interface FinancialsShape {
   currency: string;
-  totalBooked: Prisma.Decimal;
-  totalPaid: Prisma.Decimal;
+  totalBooked: InstanceType<typeof Exact>;
+  totalPaid: InstanceType<typeof Exact>;
 }
 
 const Financials = builder.objectRef<FinancialsShape>("Financials").implement({
@@ -84,7 +87,7 @@ builder.prismaObjectFields(ParticipantRef, (t) => ({
       const byCurrency = new Map<string, FinancialsShape>();
       for (const total of await ctx.loaders.ledgerTotalsByParticipantId.load(p.id)) {
         if (total.kind !== "BOOKING" && total.kind !== "PAYMENT") continue;
-        const entry = byCurrency.get(total.asset) ?? { currency: total.asset, totalBooked: new Prisma.Decimal(0), totalPaid: new Prisma.Decimal(0) };
+        const entry = byCurrency.get(total.asset) ?? { currency: total.asset, totalBooked: new Exact(0), totalPaid: new Exact(0) };
         if (total.kind === "BOOKING") entry.totalBooked = entry.totalBooked.plus(total.amount);
         else entry.totalPaid = entry.totalPaid.plus(total.amount);
         byCurrency.set(total.asset, entry);
