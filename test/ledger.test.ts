@@ -150,7 +150,7 @@ describe("the ledger connection", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const data = await tenant.ok<any>(`query($id: ID!, $after: String) { participant(id: $id) { ledger(first: 2, after: $after) { edges { node { amount } } pageInfo { hasNextPage endCursor } } } }`, { id, after });
+      const data: { participant: any } = await tenant.ok(`query($id: ID!, $after: String) { participant(id: $id) { ledger(first: 2, after: $after) { edges { node { amount } } pageInfo { hasNextPage endCursor } } } }`, { id, after });
       seen.push(...data.participant.ledger.edges.map((e: { node: { amount: string } }) => e.node.amount));
       if (!data.participant.ledger.pageInfo.hasNextPage) break;
       after = data.participant.ledger.pageInfo.endCursor;

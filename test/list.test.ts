@@ -115,7 +115,7 @@ describe("pagination", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const { participants } = await tenant.ok<any>(PAGE, { key: program.key, first: 2, after, orderBy });
+      const { participants } = (await tenant.ok(PAGE, { key: program.key, first: 2, after, orderBy })) as { participants: any };
       seen.push(...participants.edges.map((e: { node: { firstName: string } }) => e.node.firstName));
       expect(participants.totalCount).toBe(5);
       expect(participants.pageInfo.hasPreviousPage).toBe(after !== null);
@@ -132,7 +132,7 @@ describe("pagination", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const { participants } = await tenant.ok<any>(PAGE, { key: own.key, first: 2, after });
+      const { participants } = (await tenant.ok(PAGE, { key: own.key, first: 2, after })) as { participants: any };
       seen.push(...participants.edges.map((e: { node: { firstName: string } }) => e.node.firstName));
       await Promise.all([0, 1].map((j) => enroll(tenant, own.key, { person: { firstName: `new${page}-${j}` } })));
       if (!participants.pageInfo.hasNextPage) break;
