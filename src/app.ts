@@ -10,6 +10,7 @@ import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
 import { fromPrismaError } from "./errors.js";
 import { createLoaders } from "./loaders/index.js";
+import { ProgramIdCache } from "./services/participant.js";
 import type { Logger } from "./logger.js";
 import type { Context } from "./schema/builder.js";
 import { buildSchema } from "./schema/index.js";
@@ -66,6 +67,7 @@ function requestIdPlugin(): Plugin {
 /** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
 export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App {
   const scoped = new ScopedClients(db.prisma);
+  const programIds = new ProgramIdCache();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -85,7 +87,7 @@ export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App
     context: async ({ request }): Promise<Context> => {
       const caller = await authenticate(db.prisma, request.headers);
       const scopedDb = scoped.for(caller.workspaceId);
-      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb) };
+      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb), programIds };
     },
     maskedErrors: {
       // Constraint violations only the database can see become the spec's codes; anything else

@@ -5,7 +5,6 @@ import type {
   CustomFieldValue,
   LedgerTotal,
   Participant,
-  ParticipantTier,
   Person,
   PersonAttribute,
   Program,
@@ -26,6 +25,16 @@ function groupedByKey<K extends string, V>(load: (keys: K[]) => Promise<V[]>, ke
     for (const row of await load([...keys])) groups.get(keyOf(row))?.push(row);
     return keys.map((key) => groups.get(key)!);
   });
+}
+
+function memoize<A extends object, R>(make: (arg: A) => R): (arg: A) => R {
+  const made = new Map<string, R>();
+  return (arg) => {
+    const key = JSON.stringify(arg);
+    let value = made.get(key);
+    if (!value) made.set(key, (value = make(arg)));
+    return value;
+  };
 }
 
 export type PersonAttributeWithBucket = PersonAttribute & { bucket: { name: string } };
@@ -67,9 +76,26 @@ export function createLoaders(db: ScopedPrisma) {
       (ids) => db.ledgerTotal.findMany({ where: { participantId: { in: ids } }, orderBy: [{ asset: "asc" }, { bucket: "asc" }] }),
       (t) => t.participantId,
     ),
-    tiersByParticipantId: groupedByKey<string, ParticipantTier>(
-      (ids) => db.participantTier.findMany({ where: { participantId: { in: ids } }, orderBy: { tierType: "asc" } }),
-      (t) => t.participantId,
+    participantByIdWith: memoize((query: object) =>
+      byKey<string, Participant>(
+        (ids) => db.participant.findMany({ ...query, where: { id: { in: ids } } }) as Promise<Participant[]>,
+        (p) => p.id,
+      ),
+    ),
+    /**
+     * Every participation of each person asked for, in one statement, with the relations the
+     * query selected. One loader per distinct selection, since rows are loaded to fit it.
+     */
+    participationsOf: memoize((query: object) =>
+      groupedByKey<string, Participant>(
+        (ids) =>
+          db.participant.findMany({
+            ...query,
+            where: { personId: { in: ids } },
+            orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+          }) as Promise<Participant[]>,
+        (p) => p.personId,
+      ),
     ),
   };
 }

@@ -11,6 +11,7 @@ import { Forbidden } from "../errors.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import PrismaTypes, { getDatamodel } from "../generated/pothos-types.js";
 import type { Loaders } from "../loaders/index.js";
+import type { ProgramIdCache } from "../services/participant.js";
 import { DecimalScalar, type DecimalValue } from "./decimal-scalar.js";
 
 export interface Context {
@@ -19,6 +20,8 @@ export interface Context {
   /** Prisma, scoped to the caller's workspace. */
   db: ScopedPrisma;
   loaders: Loaders;
+  /** Process-wide, keyed by workspace: program keys are immutable. */
+  programIds: ProgramIdCache;
 }
 
 interface BuilderTypes {

@@ -71,6 +71,8 @@ const Tier = builder.prismaObject("ParticipantTier", {
   }),
 });
 
+// Totals are batched by a loader of their own rather than joined into the page's statement:
+// a relation join carries numeric columns through JSON, where they lose digits.
 builder.prismaObjectFields(ParticipantRef, (t) => ({
   balances: t.field({
     type: [Balance],
@@ -95,7 +97,7 @@ builder.prismaObjectFields(ParticipantRef, (t) => ({
       return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
     },
   }),
-  tiers: t.field({ type: [Tier], resolve: (p, _args, ctx) => ctx.loaders.tiersByParticipantId.load(p.id) }),
+  tiers: t.relation("tiers", { query: { orderBy: { tierType: "asc" } } }),
   ledger: t.field({
     type: LedgerEntryConnection,
     description: "Every entry, newest first.",

@@ -1,21 +1,35 @@
-import type { Prisma } from "../generated/prisma/client.js";
+import { queryFromInfo } from "@pothos/plugin-prisma";
+import type { CustomFieldDefinition, CustomFieldValue, Prisma } from "../generated/prisma/client.js";
 import { participantWhere } from "../services/filters.js";
 import { keysetPage, type PageArgs, type SortSpec } from "../services/pagination.js";
 import {
   deleteParticipant,
   enrollParticipant,
   findParticipant,
-  programByKey,
   setParticipantStatus,
   updateParticipant,
 } from "../services/participant.js";
 import { builder, type Context } from "./builder.js";
 import { DeletePayload, NodeInterface, OrderDirectionEnum, pageArgs, StatusEnum } from "./common.js";
 import { connectionOf, nodeQuery } from "./connection.js";
-import { CustomFieldValueInput, CustomFieldValueRef } from "./custom-field.js";
+import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { commonFilterFields } from "./filter.js";
 import { CreatePersonInput, PersonRef } from "./person.js";
 import { ProgramRef } from "./program.js";
+
+// Definitions and values come in the same statement as the participants themselves.
+const CUSTOM_VALUES_SELECTION = {
+  customValues: true,
+  program: { select: { customFields: { orderBy: [{ createdAt: "asc" as const }, { key: "asc" as const }] } } },
+};
+
+function customFieldValues(p: {
+  customValues: CustomFieldValue[];
+  program: { customFields: CustomFieldDefinition[] };
+}): CustomFieldValueShape[] {
+  const byField = new Map(p.customValues.map((v) => [v.fieldId, v]));
+  return p.program.customFields.filter((d) => !d.archived).map((definition) => ({ definition, stored: byField.get(definition.id) }));
+}
 
 export const ParticipantRef = builder.prismaObject("Participant", {
   interfaces: [NodeInterface],
@@ -40,27 +54,15 @@ export const ParticipantRef = builder.prismaObject("Participant", {
     customFields: t.field({
       type: [CustomFieldValueRef],
       description: "Every non-archived field of the program, with a null value when unset.",
-      resolve: async (p, _args, ctx) => {
-        const [definitions, values] = await Promise.all([
-          ctx.loaders.customFieldsByProgramId.load(p.programId),
-          ctx.loaders.customValuesByParticipantId.load(p.id),
-        ]);
-        const byField = new Map(values.map((v) => [v.fieldId, v]));
-        return definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: byField.get(definition.id) }));
-      },
+      select: CUSTOM_VALUES_SELECTION,
+      resolve: (p) => customFieldValues(p),
     }),
     customField: t.field({
       type: CustomFieldValueRef,
       nullable: true,
       args: { key: t.arg.string({ required: true }) },
-      resolve: async (p, { key }, ctx) => {
-        const [definitions, values] = await Promise.all([
-          ctx.loaders.customFieldsByProgramId.load(p.programId),
-          ctx.loaders.customValuesByParticipantId.load(p.id),
-        ]);
-        const definition = definitions.find((d) => d.key === key && !d.archived);
-        return definition ? { definition, stored: values.find((v) => v.fieldId === definition.id) } : null;
-      },
+      select: CUSTOM_VALUES_SELECTION,
+      resolve: (p, { key }) => customFieldValues(p).find((v) => v.definition.key === key) ?? null,
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -70,7 +72,10 @@ export const ParticipantRef = builder.prismaObject("Participant", {
 
 builder.asEntity(ParticipantRef, {
   key: builder.selection<{ id: string }>("id"),
-  resolveReference: (ref, ctx) => ctx.loaders.participantById.load(ref.id),
+  // Loaded with what the gateway selected on Participant, so custom fields and the person come in
+  // the same statement for every representation.
+  resolveReference: (ref, ctx, info) =>
+    ctx.loaders.participantByIdWith(queryFromInfo({ context: ctx, info, typeName: "Participant" })).load(ref.id),
 });
 
 export const ParticipantConnection = connectionOf("Participant", ParticipantRef);
@@ -151,8 +156,20 @@ builder.prismaObjectField(PersonRef, "participants", (t) =>
   t.field({
     type: ParticipantConnection,
     args: pageArgs,
-    resolve: (person, args, ctx, info) =>
-      participantPage(ctx, info, { ...args, orderBy: { field: "CREATED_AT", direction: "ASC" } }, { personId: person.id }),
+    resolve: (person, args, ctx, info) => {
+      const byCreation = { ...args, orderBy: { field: "CREATED_AT", direction: "ASC" } } as const;
+      if (args.after) return participantPage(ctx, info, byCreation, { personId: person.id });
+      // A first page for many persons at once (a list of people with their participations) is
+      // one statement for all of them: a person's participations are few.
+      const all = ctx.loaders.participationsOf(nodeQuery(ctx, info)).load(person.id);
+      return keysetPage(
+        args,
+        { ...PARTICIPANT_SORT.CREATED_AT, direction: "asc" },
+        {},
+        async ({ take }) => (await all).slice(0, take),
+        async () => (await all).length,
+      ) as never;
+    },
   }),
 );
 
@@ -169,9 +186,9 @@ builder.queryFields((t) => ({
     args: { programKey: t.arg.string({ required: true }), ...listArgs },
     resolve: async (_root, { programKey, ...args }, ctx, info) => {
       // Resolve the key to an id first: filtering through the relation defeats the index.
-      const program = await programByKey(ctx.db, programKey);
-      if (!program) return emptyPage();
-      return participantPage(ctx, info, args, { programId: program.id });
+      const programId = await ctx.programIds.get(ctx.db, ctx.caller.workspaceId, programKey);
+      if (!programId) return emptyPage();
+      return participantPage(ctx, info, args, { programId });
     },
   }),
 }));

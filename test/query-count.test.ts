@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, type Harness, type Tenant } from "./support/harness.js";
+import { createProgram, enroll } from "./support/fixtures.js";
+
+// Counts the SQL statements a request actually sends (at the driver adapter), not resolver calls:
+// a page of 100 must cost what a page of 1 costs.
+let h: Harness;
+let tenant: Tenant;
+let programKey: string;
+let personIds: string[] = [];
+let participantIds: string[] = [];
+
+beforeAll(async () => {
+  h = await createHarness();
+  tenant = await h.workspace("Query counts");
+  const fields = Array.from({ length: 5 }, (_, i) => ({ key: `f${i}`, type: i % 2 ? "NUMBER" : "TEXT" }));
+  const program = await createProgram(tenant, fields);
+  programKey = program.key;
+  const other = await createProgram(tenant);
+  for (let batch = 0; batch < 10; batch++) {
+    const enrolled = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        enroll(tenant, programKey, {
+          tags: ["a", `t${i}`],
+          attributes: { n: batch * 10 + i },
+          person: { firstName: `P${batch}${i}`, externalId: `ext-${batch}-${i}`, attributes: { score: i } },
+          customFields: fields.map((f, j) => ({ key: f.key, value: j % 2 ? j : `v${j}` })),
+        }),
+      ),
+    );
+    personIds.push(...enrolled.map((p) => p.person.id));
+    participantIds.push(...enrolled.map((p) => p.id));
+  }
+  // A second participation for every person, so that people → participants has rows to batch.
+  for (let i = 0; i < personIds.length; i += 10) {
+    await Promise.all(personIds.slice(i, i + 10).map((personId) => enroll(tenant, other.key, { person: undefined, personId })));
+  }
+});
+afterAll(() => h.close());
+
+async function statements(query: string, variables: Record<string, unknown>) {
+  const response = await tenant.gql(query, variables);
+  expect(response.errors).toBeUndefined();
+  return { statements: response.statements, data: response.data! };
+}
+
+const LIST = `query($key: String!, $first: Int!) {
+  participants(programKey: $key, first: $first) {
+    edges { node { id tags attributes person { id firstName lastName email } customFields { key value displayValue } } }
+  } }`;
+
+describe("SQL statements per request", () => {
+  it("participants: the same for 1 and 100 rows, and at most 4", async () => {
+    await statements(LIST, { key: programKey, first: 1 }); // warms the program-key cache
+    const one = await statements(LIST, { key: programKey, first: 1 });
+    const hundred = await statements(LIST, { key: programKey, first: 100 });
+    expect(hundred.data.participants.edges).toHaveLength(100);
+    expect(hundred.data.participants.edges[99].node.customFields).toHaveLength(5);
+    expect(hundred.statements).toBe(one.statements);
+    expect(hundred.statements).toBeLessThanOrEqual(4);
+  });
+
+  it("participants with totalCount, ledger figures and tiers: still constant", async () => {
+    const query = `query($key: String!, $first: Int!) { participants(programKey: $key, first: $first) { totalCount
+      edges { node { id balances { amount } counters { value } financials { currency } tiers { level } program { key } } } } }`;
+    const one = await statements(query, { key: programKey, first: 1 });
+    const hundred = await statements(query, { key: programKey, first: 100 });
+    expect(hundred.statements).toBe(one.statements);
+  });
+
+  it("_entities: the same for 1 and 100 Person representations", async () => {
+    const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Person { id firstName attributes } } }`;
+    const reps = (ids: string[]) => ids.map((id) => ({ __typename: "Person", id }));
+    const one = await statements(query, { reps: reps(personIds.slice(0, 1)) });
+    const hundred = await statements(query, { reps: reps(personIds) });
+    expect(hundred.data._entities.map((e: { id: string }) => e.id)).toEqual(personIds);
+    expect(hundred.statements).toBe(one.statements);
+    const byExternalId = await statements(query, {
+      reps: Array.from({ length: 100 }, (_, i) => ({ __typename: "Person", externalId: `ext-${Math.floor(i / 10)}-${i % 10}` })),
+    });
+    expect(byExternalId.statements).toBe(one.statements);
+  });
+
+  it("_entities: the same for 1 and 100 Participant representations", async () => {
+    const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Participant { id serialNumber customFields { key value } } } }`;
+    const reps = (ids: string[]) => ids.map((id) => ({ __typename: "Participant", id }));
+    const one = await statements(query, { reps: reps(participantIds.slice(0, 1)) });
+    const hundred = await statements(query, { reps: reps(participantIds) });
+    expect(hundred.data._entities).toHaveLength(100);
+    expect(hundred.statements).toBe(one.statements);
+  });
+
+  it("people with their participants: the same for 1 and 100 people", async () => {
+    const query = `query($first: Int!) { people(first: $first) { edges { node { id attributes participants(first: 5) { totalCount edges { node { serialNumber customFields { key value } person { id } } } } } } } }`;
+    const one = await statements(query, { first: 1 });
+    const hundred = await statements(query, { first: 100 });
+    expect(hundred.data.people.edges).toHaveLength(100);
+    expect(hundred.data.people.edges[0].node.participants.totalCount).toBe(2);
+    expect(hundred.statements).toBe(one.statements);
+  });
+});
