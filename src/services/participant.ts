@@ -4,7 +4,7 @@ import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { Participant, Prisma, Program } from "../generated/prisma/client.js";
 import { checkAttributePatch, mergeParticipantAttributes, type Tx } from "./attributes.js";
 import { checkCustomValues, type CustomValueInput, writeCustomValues } from "./custom-field.js";
-import { checkPersonInput, findPerson, type PersonInput, updatePersonIn, writeDefaultAttributes } from "./person.js";
+import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileData, SHARED_PROFILE_FIELDS } from "./profile.js";
 import { inTransaction } from "./transaction.js";
 import { isStorableText, isUuid, normaliseTags } from "./validate.js";
@@ -178,11 +178,7 @@ async function enrolledPerson(tx: Tx, caller: Caller, input: EnrollInput) {
   const errors = new FieldErrors();
   const { data, attributes } = checkPersonInput(personInput, ["input", "person"], errors, existing?.location);
   errors.throwIfAny();
-  const person = existing
-    ? await updatePersonIn(tx, caller, existing, data)
-    : await tx.person.create({ data: { ...(data as Prisma.PersonUncheckedCreateInput), workspaceId: caller.workspaceId } });
-  await writeDefaultAttributes(tx, caller, person.id, attributes);
-  return person;
+  return savePersonIn(tx, caller, existing, data, attributes);
 }
 
 export async function updateParticipant(

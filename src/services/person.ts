@@ -29,7 +29,7 @@ export function checkPersonInput(
 const checkInput = (input: PersonInput, errors: FieldErrors, currentLocation?: Prisma.JsonValue | null) =>
   checkPersonInput(input, ["input"], errors, currentLocation);
 
-export async function writeDefaultAttributes(
+async function writeDefaultAttributes(
   tx: Tx,
   caller: Caller,
   personId: string,
@@ -116,6 +116,20 @@ export async function updatePerson(
   });
 }
 
+/** Updates `existing`, or creates a person when there is none; then merges default attributes. */
+export async function savePersonIn(
+  tx: Tx,
+  caller: Caller,
+  existing: Person | null,
+  data: Prisma.PersonUncheckedUpdateInput,
+  attributes: ReturnType<typeof checkAttributePatch> | undefined,
+): Promise<Person> {
+  if (!existing) return createPersonIn(tx, caller, data, attributes);
+  const updated = await updatePersonIn(tx, caller, existing, data);
+  await writeDefaultAttributes(tx, caller, existing.id, attributes);
+  return updated;
+}
+
 export async function upsertPerson(
   db: ScopedPrisma,
   caller: Caller,
@@ -134,10 +148,7 @@ export async function upsertPerson(
     inTransaction(db, async (tx) => {
       const existing = await tx.person.findFirst({ where: { externalId: key } });
       const checked = checkInput({ ...input, externalId: key }, new FieldErrors(), existing?.location);
-      if (!existing) return createPersonIn(tx, caller, checked.data, checked.attributes);
-      const updated = await updatePersonIn(tx, caller, existing, checked.data);
-      await writeDefaultAttributes(tx, caller, existing.id, checked.attributes);
-      return updated;
+      return savePersonIn(tx, caller, existing, checked.data, checked.attributes);
     });
   // Two first upserts of one external id race to create it; the loser updates what the winner made.
   return attempt().catch((error) => (error instanceof Conflict ? attempt() : Promise.reject(error)));
