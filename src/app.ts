@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
+import { readFileSync } from "node:fs";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, useErrorHandler, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { Registry, collectDefaultMetrics } from "prom-client";
@@ -9,6 +13,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
 import { fromPrismaError } from "./errors.js";
+import { graphiqlAssets, renderLocalGraphiQL } from "./graphiql.js";
 import { createLoaders } from "./loaders/index.js";
 import { ProgramIdCache } from "./services/participant.js";
 import type { Logger } from "./logger.js";
@@ -17,7 +22,7 @@ import { buildSchema } from "./schema/index.js";
 
 export interface AppDeps {
   db: Database;
-  config: Pick<Config, "graphiql">;
+  config: Pick<Config, "graphiql"> & Partial<Pick<Config, "persistedOperations" | "batchLimit">>;
   logger: Logger;
   /** Headers GraphiQL starts with, e.g. the demo workspace's API key. */
   graphiqlHeaders?: Record<string, string>;
@@ -64,6 +69,15 @@ function requestIdPlugin(): Plugin {
   };
 }
 
+/** Trusted documents from a file; with `only`, clients can run nothing else. */
+function persistedOperations({ file, only }: { file: string; only: boolean }): Plugin {
+  const documents = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
+  return usePersistedOperations({
+    getPersistedOperation: (hash) => documents.get(hash) ?? null,
+    allowArbitraryOperations: !only,
+  });
+}
+
 /** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
 export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App {
   const scoped = new ScopedClients(db.prisma);
@@ -76,6 +90,8 @@ export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
+    renderGraphiQL: renderLocalGraphiQL,
+    batching: (config.batchLimit ?? 10) > 0 ? { limit: config.batchLimit ?? 10 } : false,
     logging: logger,
     graphiql: config.graphiql
       ? {
@@ -102,6 +118,13 @@ export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App
     },
     plugins: [
       requestIdPlugin(),
+      ...(config.graphiql ? [graphiqlAssets()] : []),
+      // Every authenticated request carries a header a browser cannot send cross-site without a
+      // preflight, so those headers count as CSRF proof as well as Yoga's own.
+      useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization", "x-api-key"] }),
+      // Federated tracing (ftv1) for routers that ask for it.
+      useApolloInlineTrace(),
+      ...(config.persistedOperations ? [persistedOperations(config.persistedOperations)] : []),
       useErrorHandler(({ errors, context }) => {
         const request = (context as { request?: Request }).request;
         for (const error of errors) {

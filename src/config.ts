@@ -17,6 +17,9 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   GRAPHIQL: z.stringbool().default(true),
   SEED_DEMO: z.stringbool().default(true),
+  PERSISTED_OPERATIONS_FILE: z.string().optional(),
+  PERSISTED_OPERATIONS_ONLY: z.stringbool().default(false),
+  BATCH_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
 });
 
 export type DatabaseConfig =
@@ -32,6 +35,10 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   graphiql: boolean;
   seedDemo: boolean;
+  /** A JSON file of { "<sha256 hash>": "<query>" }; with `only`, nothing else is executed. */
+  persistedOperations: { file: string; only: boolean } | undefined;
+  /** Operations one request may batch; 0 turns batching off. */
+  batchLimit: number;
 }
 
 /** Reads the environment once into a typed config; an invalid variable stops start-up with its name. */
@@ -53,6 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
     seedDemo: e.SEED_DEMO,
+    persistedOperations: e.PERSISTED_OPERATIONS_FILE
+      ? { file: resolve(e.PERSISTED_OPERATIONS_FILE), only: e.PERSISTED_OPERATIONS_ONLY }
+      : undefined,
+    batchLimit: e.BATCH_LIMIT,
   };
 }
 
