@@ -20,11 +20,12 @@ Configuration comes from the environment: see .env.example.`;
 
 class UsageError extends Error {}
 
-async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+/** Opens the configured database, brought up to date, for one command. */
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>, applied: string[]) => Promise<T>): Promise<T> {
   const db = await openDatabase(loadConfig().database);
   try {
-    await migrate(db.driver);
-    return await fn(db);
+    const applied = await migrate(db.driver);
+    return await fn(db, applied);
   } finally {
     await db.close();
   }
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve();
     case "migrate": {
-      const applied = await withDatabase((db) => migrate(db.driver));
+      const applied = await withDatabase(async (_db, applied) => applied);
       process.stdout.write(applied.length ? `Applied: ${applied.join(", ")}\n` : "No pending migrations.\n");
       return;
     }
