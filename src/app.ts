@@ -101,9 +101,9 @@ export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App
         }
       : false,
     context: async ({ request }): Promise<Context> => {
-      const caller = await authenticate(db.prisma, request.headers);
+      const caller = await authenticate(db, request.headers);
       const scopedDb = scoped.for(caller.workspaceId);
-      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb), programIds };
+      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb, db, caller.workspaceId), programIds };
     },
     maskedErrors: {
       // Constraint violations only the database can see become the spec's codes; anything else

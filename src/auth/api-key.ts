@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Database } from "../db/client.js";
 import { Unauthenticated } from "../errors.js";
 
 export const SCOPES = ["read", "write", "admin"] as const;
@@ -44,11 +44,28 @@ export function secretFromHeaders(headers: Headers): string | undefined {
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export async function authenticate(prisma: PrismaClient, headers: Headers): Promise<Caller> {
+interface KeyRow {
+  id: string;
+  workspaceId: string;
+  secretHash: string;
+  scopes: string[];
+  bucketsRestricted: boolean;
+  buckets: string[];
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Every request looks its key up afresh, so a revoked key fails on the very next request. */
+export async function authenticate(db: Database, headers: Headers): Promise<Caller> {
   const secret = secretFromHeaders(headers);
   if (!secret) throw new Unauthenticated();
   const secretHash = hashSecret(secret);
-  const key = await prisma.apiKey.findUnique({ where: { secretHash } });
+  const [key] = await db.query<KeyRow>(
+    `SELECT id, workspace_id AS "workspaceId", secret_hash AS "secretHash", scopes, buckets_restricted AS "bucketsRestricted",
+            buckets, last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
+     FROM api_key WHERE secret_hash = $1`,
+    [secretHash],
+  );
   // The index finds the row by hash; comparing again in constant time keeps the check itself
   // free of timing differences whatever the index does.
   if (
@@ -59,7 +76,7 @@ export async function authenticate(prisma: PrismaClient, headers: Headers): Prom
     throw new Unauthenticated();
   }
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    void prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    void db.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
   return {
     workspaceId: key.workspaceId,

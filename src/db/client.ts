@@ -6,7 +6,7 @@ import type { DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataDir } from "./pglite-lock.js";
 import type { SqlDriver } from "./sql-driver.js";
-import { countingAdapter } from "./statement-counter.js";
+import { countingAdapter, record } from "./statement-counter.js";
 
 export type Prisma = PrismaClient;
 
@@ -19,6 +19,12 @@ export interface Database {
   kind: DatabaseConfig["kind"];
   prisma: PrismaClient;
   driver: SqlDriver;
+  /**
+   * One parameterised statement straight through the driver, for the few hot reads where
+   * Prisma's per-query overhead dominated the request (API keys, custom field definitions and
+   * values). Not tenant-scoped: every caller names the workspace in its SQL.
+   */
+  query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /** Resolves when a trivial statement succeeds, rejects otherwise; for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +67,10 @@ function openPostgres(url: string, poolSize: number): Database {
     kind: "postgres",
     prisma,
     driver,
+    query: async <T,>(sql: string, params: readonly unknown[]) => {
+      record();
+      return (await pool.query(sql, params as unknown[])).rows as T[];
+    },
     ping: async () => void (await pool.query("SELECT 1")),
     close: async () => {
       await prisma.$disconnect();
@@ -93,6 +103,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: "pglite",
     prisma,
     driver,
+    query: async <T,>(sql: string, params: readonly unknown[]) => {
+      record();
+      return (await pglite.query<T>(sql, params as unknown[])).rows;
+    },
     ping: async () => {
       if (pglite.closed) throw new Error("The embedded database is closed");
       await pglite.query("SELECT 1");

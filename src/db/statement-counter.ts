@@ -31,7 +31,8 @@ export function currentTally(): StatementTally | undefined {
   return scope.getStore();
 }
 
-function record(): void {
+/** Counts one statement sent outside Prisma (see Database.query). */
+export function record(): void {
   total++;
   const tally = scope.getStore();
   if (tally) tally.count++;
