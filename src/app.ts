@@ -12,7 +12,8 @@ import { ScopedClients } from "./auth/tenant-scope.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
-import { fromPrismaError } from "./errors.js";
+import { fromPrismaError, RateLimited } from "./errors.js";
+import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
 import { graphiqlAssets, renderLocalGraphiQL } from "./graphiql.js";
 import { createLoaders } from "./loaders/index.js";
 import { ProgramIdCache } from "./services/participant.js";
@@ -24,12 +25,15 @@ export interface AppDeps {
   db: Database;
   config: Pick<Config, "graphiql"> & Partial<Pick<Config, "persistedOperations" | "batchLimit">>;
   logger: Logger;
+  /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
+  rateLimiter?: RateLimiter;
   /** Headers GraphiQL starts with, e.g. the demo workspace's API key. */
   graphiqlHeaders?: Record<string, string>;
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
+const rateLimits = new WeakMap<Request, RateLimitDecision>();
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const requestIds = new WeakMap<Request, string>();
 
@@ -52,6 +56,12 @@ function requestIdPlugin(): Plugin {
   return {
     onResponse({ request, response }) {
       response.headers.set("X-Request-Id", requestIdOf(request));
+      const limit = rateLimits.get(request);
+      if (limit) {
+        response.headers.set("X-RateLimit-Limit", String(limit.limit));
+        response.headers.set("X-RateLimit-Remaining", String(limit.remaining));
+        response.headers.set("X-RateLimit-Reset", String(limit.resetAt));
+      }
       const tally = currentTally();
       if (tally) response.headers.set("X-SQL-Statements", String(tally.count));
     },
@@ -79,7 +89,8 @@ function persistedOperations({ file, only }: { file: string; only: boolean }): P
 }
 
 /** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
-export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App {
+export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: AppDeps): App {
+  const limiter = rateLimiter ?? createRateLimiter({ perMinute: 600, logger });
   const scoped = new ScopedClients(db.prisma);
   const programIds = new ProgramIdCache();
   const registry = new Registry();
@@ -102,6 +113,9 @@ export function createApp({ db, config, logger, graphiqlHeaders }: AppDeps): App
       : false,
     context: async ({ request }): Promise<Context> => {
       const caller = await authenticate(db, request.headers);
+      const decision = await limiter.consume(caller.apiKeyId);
+      rateLimits.set(request, decision);
+      if (!decision.allowed) throw new RateLimited(decision.retryAfter);
       const scopedDb = scoped.for(caller.workspaceId);
       return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb, db, caller.workspaceId), programIds };
     },

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
+import { createRateLimiter } from "./auth/rate-limit.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
@@ -28,10 +29,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const demoApiKey =
     config.database.kind === "pglite" && config.seedDemo ? await ensureDemo(db.prisma, config.database.dataDir) : undefined;
+  const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, logger });
   const app = createApp({
     db,
     config,
     logger,
+    rateLimiter,
     graphiqlHeaders: demoApiKey ? { Authorization: `Bearer ${demoApiKey}` } : undefined,
   });
   // Each request counts its own SQL statements; the app reports them in X-SQL-Statements.
@@ -50,6 +53,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await rateLimiter.close();
       await db.close();
     })());
   return { url, server, db, demoApiKey, stop };

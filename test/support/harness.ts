@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import { createApp, type App } from "../../src/app.js";
+import { createRateLimiter } from "../../src/auth/rate-limit.js";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
 import { countStatements } from "../../src/db/statement-counter.js";
@@ -63,7 +64,10 @@ export async function request(
 /** A database, an app over it, and factories for fresh workspaces: each test makes its own world. */
 export async function createHarness(): Promise<Harness> {
   const db = await openTestDatabase();
-  const app = createApp({ db, config: { graphiql: true }, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  // Tests send bursts far beyond a real client's; rate limiting has tests of its own.
+  const rateLimiter = createRateLimiter({ perMinute: 1_000_000, logger });
+  const app = createApp({ db, config: { graphiql: true }, logger, rateLimiter });
   return {
     db,
     app,
