@@ -15,6 +15,7 @@ import { currentTally } from "./db/statement-counter.js";
 import { fromPrismaError, RateLimited } from "./errors.js";
 import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
 import { graphiqlAssets, renderLocalGraphiQL } from "./graphiql.js";
+import { DEFAULT_LIMITS, queryLimitPlugins } from "./limits.js";
 import { createLoaders } from "./loaders/index.js";
 import { ProgramIdCache } from "./services/participant.js";
 import type { Logger } from "./logger.js";
@@ -23,7 +24,7 @@ import { buildSchema } from "./schema/index.js";
 
 export interface AppDeps {
   db: Database;
-  config: Pick<Config, "graphiql"> & Partial<Pick<Config, "persistedOperations" | "batchLimit">>;
+  config: Pick<Config, "graphiql"> & Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits">>;
   logger: Logger;
   /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
   rateLimiter?: RateLimiter;
@@ -52,6 +53,10 @@ function isExpected(error: GraphQLError): boolean {
   return !error.originalError || error.originalError instanceof GraphQLError;
 }
 
+function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, ...extensions } });
+}
+
 function requestIdPlugin(): Plugin {
   return {
     onResponse({ request, response }) {
@@ -65,15 +70,21 @@ function requestIdPlugin(): Plugin {
       const tally = currentTally();
       if (tally) response.headers.set("X-SQL-Statements", String(tally.count));
     },
-    // Masked errors carry the request id, so a user can quote it and we can find the log line.
+    // Every error leaves with a code: masked ones also carry the request id, so a user can quote
+    // it and we can find the log line; a request refused before execution (syntax, validation,
+    // query limits) is the client's to fix.
     onResultProcess({ request, result, setResult }) {
       if (Array.isArray(result) || !("errors" in result) || !result.errors?.length) return;
       const requestId = requestIdOf(request);
-      const errors = result.errors.map((error) =>
-        (error as GraphQLError).extensions?.code === "INTERNAL_SERVER_ERROR"
-          ? new GraphQLError(error.message, { ...(error as GraphQLError), extensions: { ...(error as GraphQLError).extensions, requestId } })
-          : error,
-      );
+      const errors = result.errors.map((e) => {
+        const error = e as GraphQLError;
+        const code = error.extensions?.code;
+        if (code === "INTERNAL_SERVER_ERROR") return withExtensions(error, { requestId });
+        if ((code === undefined && !error.path) || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") {
+          return withExtensions(error, { code: "BAD_USER_INPUT" });
+        }
+        return error;
+      });
       setResult({ ...result, errors } as typeof result);
     },
   };
@@ -132,6 +143,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
     },
     plugins: [
       requestIdPlugin(),
+      ...queryLimitPlugins(config.limits ?? DEFAULT_LIMITS),
       ...(config.graphiql ? [graphiqlAssets()] : []),
       // Every authenticated request carries a header a browser cannot send cross-site without a
       // preflight, so those headers count as CSRF proof as well as Yoga's own.

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_LIMITS, type QueryLimits } from "./limits.js";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -20,6 +21,12 @@ const EnvSchema = z.object({
   PERSISTED_OPERATIONS_FILE: z.string().optional(),
   PERSISTED_OPERATIONS_ONLY: z.stringbool().default(false),
   BATCH_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
+  INTROSPECTION: z.stringbool().default(true),
+  MAX_DEPTH: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxDepth),
+  MAX_COST: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxCost),
+  MAX_ALIASES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxAliases),
+  MAX_TOKENS: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxTokens),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxBodyBytes),
 });
 
 export type DatabaseConfig =
@@ -39,6 +46,7 @@ export interface Config {
   persistedOperations: { file: string; only: boolean } | undefined;
   /** Operations one request may batch; 0 turns batching off. */
   batchLimit: number;
+  limits: QueryLimits;
 }
 
 /** Reads the environment once into a typed config; an invalid variable stops start-up with its name. */
@@ -64,6 +72,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { file: resolve(e.PERSISTED_OPERATIONS_FILE), only: e.PERSISTED_OPERATIONS_ONLY }
       : undefined,
     batchLimit: e.BATCH_LIMIT,
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxDepth: e.MAX_DEPTH,
+      maxCost: e.MAX_COST,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      introspection: e.INTROSPECTION,
+    },
   };
 }
 
