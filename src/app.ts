@@ -138,7 +138,8 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
         const mapped = original ? fromPrismaError(original) : undefined;
         if (mapped) return mapped;
         if (error instanceof GraphQLError && isExpected(error)) return error;
-        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+        // 500 when nothing could be answered (the database is gone, say); a partial result keeps 200.
+        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", http: { status: 500 } } });
       },
     },
     plugins: [

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 import { createRateLimiter } from "./auth/rate-limit.js";
@@ -8,6 +9,13 @@ import { migrate } from "./db/migrate.js";
 import { runWithTally } from "./db/statement-counter.js";
 import type { Logger } from "./logger.js";
 import { ensureDemo } from "./services/demo.js";
+
+// Stopping: accept for up to ACCEPT_GRACE_MS until DRAIN_QUIET_MS pass without a new request,
+// then wait up to DRAIN_TIMEOUT_MS for the requests in flight.
+const ACCEPT_GRACE_MS = 5_000;
+const DRAIN_QUIET_MS = 250;
+const DRAIN_TIMEOUT_MS = 30_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RunningServer {
   url: string;
@@ -38,7 +46,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     graphiqlHeaders: demoApiKey ? { Authorization: `Bearer ${demoApiKey}` } : undefined,
   });
   // Each request counts its own SQL statements; the app reports them in X-SQL-Statements.
-  const server = createServer((req, res) => runWithTally({ count: 0 }, () => app(req, res)));
+  let draining = false;
+  let active = 0;
+  let lastStarted = 0;
+  const server = createServer((req, res) => {
+    active++;
+    lastStarted = Date.now();
+    res.on("close", () => active--);
+    // While draining, keep-alive connections are told to go once their request is answered.
+    if (draining) res.setHeader("connection", "close");
+    runWithTally({ count: 0 }, () => app(req, res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -49,9 +67,20 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // Stop accepting, let in-flight requests finish, then close the database.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      draining = true;
+      const stopStarted = Date.now();
+      const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
+      // First keep accepting until requests stop arriving: connections the kernel has already
+      // accepted but Node has not yet picked up would be reset if the listener closed now.
+      while (Date.now() - Math.max(lastStarted, stopStarted) < DRAIN_QUIET_MS && Date.now() - stopStarted < ACCEPT_GRACE_MS) {
+        await sleep(20);
+      }
+      // Then stop accepting, without http.Server#close's closing of idle sockets, and let every
+      // request in flight finish.
+      net.Server.prototype.close.call(server);
+      const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+      while (active > 0 && Date.now() < deadline) await sleep(20);
+      server.closeAllConnections();
       await closed;
       await rateLimiter.close();
       await db.close();
