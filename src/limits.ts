@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import type { GraphQLError } from "graphql";
+import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 
 /** Bounds on what one request may ask for; each can be changed through the environment. */
@@ -24,6 +24,37 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxBodyBytes: 1024 * 1024,
   introspection: true,
 };
+
+/** The first string in a value that PostgreSQL cannot store: a NUL, or broken UTF-16. */
+function unstorable(value: unknown, path: string[]): string[] | undefined {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = unstorable(key, [...path, key]) ?? unstorable(inner, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Text PostgreSQL cannot hold (NUL characters, unpaired surrogates) is refused once, here, for
+ * every argument of every operation, rather than failing deep in a query as a server error.
+ */
+function storableText(): Plugin {
+  return {
+    onParams({ params, setResult }) {
+      const path = unstorable(params.query ?? "", ["query"]) ?? unstorable(params.variables ?? {}, ["variables"]);
+      if (!path) return;
+      setResult({
+        errors: [
+          new GraphQLError("Text with NUL characters or unpaired surrogates cannot be stored.", {
+            extensions: { code: "BAD_USER_INPUT", fieldErrors: [{ path, message: "Not storable text." }] },
+          }),
+        ],
+      });
+    },
+  };
+}
 
 export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
   const onReject = [(_ctx: unknown, error: GraphQLError) => void error];
@@ -49,5 +80,5 @@ export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
       }
     },
   };
-  return [bodySize, armor, ...(limits.introspection ? [] : [useDisableIntrospection() as Plugin])];
+  return [bodySize, storableText(), armor, ...(limits.introspection ? [] : [useDisableIntrospection() as Plugin])];
 }
