@@ -8,7 +8,7 @@ import pg from "pg";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createApiKey, createWorkspace } from "../src/services/workspace.js";
-import { seed, DATASET } from "./seed.js";
+import { seed, seedLedgerHistory, DATASET, LEDGER_HEAVY } from "./seed.js";
 import { startOurs, startPostGraphile, startRaw, type System } from "./systems.js";
 import { renderChart, renderResults, type Row } from "./report.js";
 
@@ -31,6 +31,9 @@ async function ensureDatabase(): Promise<void> {
 
 interface Fixture {
   apiKey: string;
+  ledgerHeavyId: string;
+  /** Milliseconds to sum the long ledger's whole history in SQL: what running totals avoid. */
+  historySumMs: number;
   programKey: string;
   programId: string;
   participantIds: string[];
@@ -53,6 +56,17 @@ async function prepare(): Promise<Fixture> {
     } else {
       console.log("  dataset already seeded");
     }
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    const ledgerHeavyId = await seedLedgerHistory(client, workspace.id);
+    const sums: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const started = performance.now();
+      await client.query(`SELECT kind, asset, bucket, sum(amount) FROM ledger_entry WHERE participant_id = $1 GROUP BY 1, 2, 3`, [ledgerHeavyId]);
+      sums.push(performance.now() - started);
+    }
+    await client.end();
+    const historySumMs = sums.sort((a, b) => a - b)[3]!;
     const { secret } = await createApiKey(db.prisma, workspace.id, { name: `bench ${new Date().toISOString()}`, scopes: ["write"] });
     const program = await db.prisma.program.findFirstOrThrow({ where: { workspaceId: workspace.id, key: "program-1" } });
     const participants = await db.prisma.participant.findMany({
@@ -63,6 +77,8 @@ async function prepare(): Promise<Fixture> {
     });
     return {
       apiKey: secret,
+      ledgerHeavyId,
+      historySumMs,
       programKey: program.key,
       programId: program.id,
       participantIds: participants.map((p) => p.id),
@@ -133,6 +149,18 @@ function scenarios(f: Fixture): Scenario[] {
           body: gql(
             `mutation($id: ID!, $n: JSON!) { updateParticipant(id: $id, input: { tags: ["bench"], customFields: [{ key: "field1", value: $n }] }) { id version } }`,
             (i) => ({ id: f.participantIds[i % f.participantIds.length], n: i }),
+          ),
+        },
+      },
+    },
+    {
+      name: `ledger figures (${LEDGER_HEAVY.entries.toLocaleString("en")} entries)`,
+      requests: {
+        ours: {
+          path: "/graphql",
+          body: gql(
+            `query($id: ID!) { participant(id: $id) { balances { asset bucket amount } counters { name value } financials { currency totalBooked totalPaid totalBalance } ledger(first: 10) { edges { node { kind amount createdAt } } } } }`,
+            () => ({ id: f.ledgerHeavyId }),
           ),
         },
       },
@@ -239,6 +267,7 @@ async function main() {
     postgres: String(version[0].server_version),
     duration: DURATION,
     dataset: DATASET,
+    ledgerHistory: { entries: LEDGER_HEAVY.entries, sumOverWholeHistoryMs: Number(fixture.historySumMs.toFixed(1)) },
     date: new Date().toISOString().slice(0, 10),
   };
   writeFileSync(new URL("chart.svg", import.meta.url), renderChart(rows));

@@ -81,3 +81,34 @@ export async function seed(client: pg.Client, workspaceId: string): Promise<void
   bar.update({ step: "done" });
   bar.stop();
 }
+
+export const LEDGER_HEAVY = { externalId: "program-2-1", entries: 100_000 };
+
+/**
+ * One participant with a long ledger: 100,000 entries over balances, a counter and financials,
+ * with running totals as the service keeps them. Reading its figures must not get slower.
+ */
+export async function seedLedgerHistory(client: pg.Client, workspaceId: string): Promise<string> {
+  const { rows } = await client.query(`SELECT id FROM participant WHERE workspace_id = $1 AND external_id = $2`, [workspaceId, LEDGER_HEAVY.externalId]);
+  const participantId = rows[0].id as string;
+  const { rows: count } = await client.query(`SELECT count(*)::int AS n FROM ledger_entry WHERE participant_id = $1`, [participantId]);
+  if (count[0].n >= LEDGER_HEAVY.entries) return participantId;
+  process.stdout.write(`  seeding ${LEDGER_HEAVY.entries} ledger entries for one participant\n`);
+  await client.query(
+    `INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, idempotency_key, created_at)
+     SELECT gen_random_uuid(), $1, $2, k.kind::"LedgerKind", k.asset, k.bucket::"BalanceBucket", k.amount, 'history-' || i, now() - make_interval(secs => $3::int - i)
+     FROM generate_series(1, $3::int) AS i
+     JOIN (VALUES (0, 'BALANCE', 'points', 'AVAILABLE', 1.5), (1, 'COUNTER', 'visits', NULL, 1), (2, 'BOOKING', 'EUR', NULL, 2.25), (3, 'PAYMENT', 'EUR', NULL, 1.75))
+       AS k(n, kind, asset, bucket, amount) ON k.n = i % 4`,
+    [workspaceId, participantId, LEDGER_HEAVY.entries],
+  );
+  await client.query(
+    `INSERT INTO ledger_total (workspace_id, participant_id, kind, asset, bucket, amount, updated_at)
+     SELECT workspace_id, participant_id, kind, asset, coalesce(bucket::text, ''), sum(amount), now()
+     FROM ledger_entry WHERE participant_id = $1 GROUP BY workspace_id, participant_id, kind, asset, bucket
+     ON CONFLICT (participant_id, kind, asset, bucket) DO UPDATE SET amount = EXCLUDED.amount`,
+    [participantId],
+  );
+  await client.query(`ANALYZE ledger_entry`);
+  return participantId;
+}

@@ -57,10 +57,21 @@ function withExtensions(error: GraphQLError, extensions: Record<string, unknown>
   return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, ...extensions } });
 }
 
-function requestIdPlugin(): Plugin {
+/** Request ids, rate-limit headers and the SQL count on every response, and one log line each. */
+function requestIdPlugin(logger: Logger): Plugin {
+  const started = new WeakMap<Request, number>();
   return {
+    onRequest({ request }) {
+      started.set(request, performance.now());
+    },
     onResponse({ request, response }) {
-      response.headers.set("X-Request-Id", requestIdOf(request));
+      const requestId = requestIdOf(request);
+      response.headers.set("X-Request-Id", requestId);
+      const began = started.get(request);
+      logger.info(
+        { requestId, method: request.method, path: new URL(request.url).pathname, status: response.status, ms: began && Math.round(performance.now() - began) },
+        "request",
+      );
       const limit = rateLimits.get(request);
       if (limit) {
         response.headers.set("X-RateLimit-Limit", String(limit.limit));
@@ -143,7 +154,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
       },
     },
     plugins: [
-      requestIdPlugin(),
+      requestIdPlugin(logger),
       ...queryLimitPlugins(config.limits ?? DEFAULT_LIMITS),
       ...(config.graphiql ? [graphiqlAssets()] : []),
       // Every authenticated request carries a header a browser cannot send cross-site without a

@@ -1,5 +1,4 @@
-import { createServer, type RequestListener, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { RequestListener } from "node:http";
 import { readFileSync } from "node:fs";
 import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
 import { composeServices } from "@theguild/federation-composition";
@@ -8,22 +7,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BADGES_SDL, createBadgesSubgraph, type Badge } from "./support/badges-subgraph.js";
 import { createProgram, enroll } from "./support/fixtures.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
+import { listen } from "./support/listen.js";
 
 // A real supergraph: our SDL (the committed schema.graphql) and a second subgraph composed with
 // The Guild's composition library, served by the Hive Gateway runtime over real HTTP.
 let h: Harness;
 let tenant: Tenant;
-const servers: Server[] = [];
+const servers: Awaited<ReturnType<typeof listen>>[] = [];
 let gateway: ReturnType<typeof createGatewayRuntime>;
 const badges = new Map<string, Badge[]>();
 let programKey: string;
 let ada: { id: string; personId: string };
 
-async function listen(handler: RequestListener): Promise<string> {
-  const server = createServer(handler);
+async function serve(handler: RequestListener): Promise<string> {
+  const server = await listen(handler);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  return `${server.origin}/graphql`;
 }
 
 beforeAll(async () => {
@@ -35,8 +34,8 @@ beforeAll(async () => {
   await enroll(tenant, programKey, { person: { firstName: "Grace" } });
   badges.set(ada.personId, [{ name: "Pioneer", participantId: ada.id }, { name: "Speaker" }]);
 
-  const ourUrl = await listen(h.app);
-  const badgesUrl = await listen(createBadgesSubgraph(badges) as unknown as RequestListener);
+  const ourUrl = await serve(h.app);
+  const badgesUrl = await serve(createBadgesSubgraph(badges) as unknown as RequestListener);
   const composed = composeServices([
     { name: "participants", typeDefs: parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8")), url: ourUrl },
     { name: "badges", typeDefs: parse(BADGES_SDL), url: badgesUrl },
@@ -52,7 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.dispose();
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(servers.map((s) => s.close()));
   await h.close();
 });
 

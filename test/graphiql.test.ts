@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { pino } from "pino";
@@ -7,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { createProgram, enroll } from "./support/fixtures.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
+import { listen } from "./support/listen.js";
 
 // GraphiQL in a real headless Chromium, against a server on a real port, offline: its scripts
 // come from the server itself. Debian's chromium; .ci/run installs it when it is missing.
@@ -15,7 +14,7 @@ const ARTIFACTS = new URL("./artifacts/", import.meta.url);
 
 let h: Harness;
 let tenant: Tenant;
-let server: Server;
+let server: Awaited<ReturnType<typeof listen>> | undefined;
 let url: string;
 let browser: Browser;
 let programKey: string;
@@ -31,9 +30,8 @@ beforeAll(async () => {
     logger: pino({ level: "silent" }),
     graphiqlHeaders: { Authorization: `Bearer ${tenant.adminKey}` },
   });
-  server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(app);
+  url = server.origin;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
@@ -42,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await server?.close();
   await h?.close();
 });
 

@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,21 +7,21 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
+import { listen } from "./support/listen.js";
 
 let h: Harness;
 let tenant: Tenant;
-let server: Server;
+let server: Awaited<ReturnType<typeof listen>>;
 let url: string;
 
 beforeAll(async () => {
   h = await createHarness();
   tenant = await h.workspace("HTTP");
-  server = createServer(h.app);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  server = await listen(h.app);
+  url = `${server.origin}/graphql`;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await h.close();
 });
 
@@ -73,6 +71,16 @@ describe("GraphQL over HTTP", () => {
       expect(json.data).toBeUndefined();
       expect(json.errors?.length).toBeGreaterThan(0);
     }
+  });
+
+  it("answers a body of invalid UTF-8 without a server error", async () => {
+    const prefix = Buffer.from('{"query":"mutation { createProgram(input: { key: \\"utf8\\", name: \\"');
+    const body = Buffer.concat([prefix, Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('\\" }) { name } }"}')]);
+    const response = await fetch(url, withKey({ method: "POST", body, headers: { "content-type": "application/json" } }));
+    expect(response.status).toBeLessThan(500);
+    const json = (await response.json()) as { data?: { createProgram: { name: string } } };
+    // Undecodable bytes arrive as U+FFFD, never as broken text in the database.
+    if (json.data) expect(json.data.createProgram.name.isWellFormed()).toBe(true);
   });
 
   it("refuses a cross-site simple GET (CSRF) that carries no key or preflight header", async () => {
