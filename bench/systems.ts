@@ -66,7 +66,15 @@ export function startOurs(databaseUrl: string, port: number, poolSize: number) {
   return start(
     "participant-graph",
     [here("../bin/participant-graph.js"), "serve"],
-    { DATABASE_URL: databaseUrl, LOG_LEVEL: "warn", SEED_DEMO: "false", DATABASE_POOL_SIZE: String(poolSize), HOST: "127.0.0.1" },
+    {
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: "warn",
+      SEED_DEMO: "false",
+      DATABASE_POOL_SIZE: String(poolSize),
+      HOST: "127.0.0.1",
+      // The load generator is one client sending thousands of requests a minute.
+      RATE_LIMIT_PER_MINUTE: "100000000",
+    },
     port,
     async () => undefined,
   );
