@@ -66,8 +66,11 @@ describe("custom field values", () => {
     const p = await enroll(tenant, program.key, { customFields: [{ key: "number", value: 3 }] });
     expect(p.customFields.map((f: { key: string }) => f.key)).toEqual(ALL_TYPES.map((f) => f.key));
     expect(p.customFields.filter((f: { value: unknown }) => f.value === null)).toHaveLength(ALL_TYPES.length - 1);
-    const { participant } = await tenant.ok(`query($id: ID!) { participant(id: $id) { customField(key: "number") { key value field { type } } missing: customField(key: "nope") { key } } }`, { id: p.id });
-    expect(participant).toEqual({ customField: { key: "number", value: 3, field: { type: "NUMBER" } }, missing: null });
+    const { participant } = await tenant.ok(`query($id: ID!) { participant(id: $id) { customField(key: "number") { key value field { type } updatedAt } missing: customField(key: "nope") { key } } }`, { id: p.id });
+    const { updatedAt, ...rest } = participant.customField;
+    expect({ ...participant, customField: rest }).toEqual({ customField: { key: "number", value: 3, field: { type: "NUMBER" } }, missing: null });
+    const stored = await h.db.prisma.customFieldValue.findFirstOrThrow({ where: { participantId: p.id } });
+    expect(updatedAt).toBe(stored.updatedAt.toISOString());
   });
 
   it("reject a bad value of each type with BAD_USER_INPUT naming the field key", async () => {
