@@ -172,12 +172,13 @@ builder.prismaObjectField(PersonRef, "participants", (t) =>
 );
 
 builder.queryFields((t) => ({
-  participant: t.field({
-    type: ParticipantRef,
+  participant: t.prismaField({
+    type: "Participant",
     nullable: true,
     description: "One participant by `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.",
     args: { id: t.arg.id(), programKey: t.arg.string(), serialNumber: t.arg.int(), externalId: t.arg.string() },
-    resolve: (_root, args, ctx) => findParticipant(ctx.db, { ...args, id: args.id == null ? args.id : String(args.id) }),
+    resolve: (query, _root, args, ctx) =>
+      findParticipant(ctx.db, ctx.programIds, ctx.caller.workspaceId, { ...args, id: args.id == null ? args.id : String(args.id) }, query),
   }),
   participants: t.field({
     type: ParticipantConnection,

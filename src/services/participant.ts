@@ -63,9 +63,17 @@ async function requireProgram(db: ScopedPrisma | Tx, key: string): Promise<Progr
   return program;
 }
 
+/**
+ * One participant by id, by program key and serial number, or by program key and external id.
+ * `query` carries the relations the caller selected (plugin-prisma's include), so they come in
+ * the same statement; program ids come from the cache.
+ */
 export async function findParticipant(
   db: ScopedPrisma,
+  programIds: ProgramIdCache,
+  workspaceId: string,
   args: { id?: string | null; programKey?: string | null; serialNumber?: number | null; externalId?: string | null },
+  query: object = {},
 ): Promise<Participant | null> {
   const { id, programKey, serialNumber, externalId } = args;
   const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
@@ -75,12 +83,13 @@ export async function findParticipant(
   if (!byId && !bySerial && !byExternal) {
     throw InvalidInput.field([], "Give `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.");
   }
-  if (byId) return isUuid(id) ? db.participant.findUnique({ where: { id } }) : null;
+  if (byId) return isUuid(id) ? db.participant.findUnique({ ...query, where: { id } }) : null;
   // Resolve the key to an id first: filtering through the relation defeats the (program, serial) index.
-  const program = await programByKey(db, programKey!);
-  if (!program) return null;
+  const programId = await programIds.get(db, workspaceId, programKey!);
+  if (!programId) return null;
   return db.participant.findFirst({
-    where: bySerial ? { programId: program.id, serialNumber: serialNumber! } : { programId: program.id, externalId: externalId! },
+    ...query,
+    where: bySerial ? { programId, serialNumber: serialNumber! } : { programId, externalId: externalId! },
   });
 }
 
