@@ -78,7 +78,11 @@ export function renderChart(rows: Row[]): string {
   let y = 40;
   const parts: string[] = [];
   let group = "";
-  for (const r of rows) {
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  const grouped = [...rows].sort(
+    (x, y) => scenarios.indexOf(x.scenario) - scenarios.indexOf(y.scenario) || x.connections - y.connections,
+  );
+  for (const r of grouped) {
     const label = `${r.scenario}, ${r.connections} conn.`;
     if (label !== group) {
       group = label;
