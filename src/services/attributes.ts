@@ -43,6 +43,20 @@ export function checkAttributePatch(
   return { set, remove };
 }
 
+/** An attribute patch from an input where omitted means untouched and null is refused. */
+export function optionalAttributePatch(
+  patch: Record<string, unknown> | null | undefined,
+  path: string[],
+  errors: FieldErrors,
+): ReturnType<typeof checkAttributePatch> | undefined {
+  if (patch === undefined) return undefined;
+  if (patch === null) {
+    errors.add(path, "Attributes cannot be null; send {} instead.");
+    return undefined;
+  }
+  return checkAttributePatch(patch, path, errors);
+}
+
 /** The bucket by name, if it exists in the caller's workspace and the caller's key may use it. */
 export async function usableBucket(db: ScopedPrisma | Tx, caller: Caller, name: string): Promise<AttributeBucket> {
   const bucket = await db.attributeBucket.findFirst({ where: { workspaceId: caller.workspaceId, name } });

@@ -2,12 +2,12 @@ import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { Participant, Prisma, Program } from "../generated/prisma/client.js";
-import { checkAttributePatch, mergeParticipantAttributes, type Tx } from "./attributes.js";
+import { mergeParticipantAttributes, optionalAttributePatch, type Tx } from "./attributes.js";
 import { checkCustomValues, type CustomValueInput, writeCustomValues } from "./custom-field.js";
 import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
-import { profileData, SHARED_PROFILE_FIELDS } from "./profile.js";
+import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import { inTransaction } from "./transaction.js";
-import { isStorableText, isUuid, normaliseTags } from "./validate.js";
+import { isUuid, optionalTags } from "./validate.js";
 
 type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
 
@@ -93,31 +93,6 @@ export async function findParticipant(
   });
 }
 
-function checkExternalId(value: string | null | undefined, path: string[], errors: FieldErrors): string | null | undefined {
-  if (value === undefined || value === null) return value;
-  const trimmed = value.trim();
-  if (trimmed.length > 255 || !isStorableText(trimmed)) errors.add(path, "At most 255 characters of text.");
-  return trimmed === "" ? null : trimmed;
-}
-
-function checkTags(tags: string[] | null | undefined, path: string[], errors: FieldErrors): string[] | undefined {
-  if (tags === undefined) return undefined;
-  if (tags === null) {
-    errors.add(path, "Tags cannot be null; send [] to remove them all.");
-    return undefined;
-  }
-  return normaliseTags(tags, path, errors);
-}
-
-function checkAttributes(attributes: Record<string, unknown> | null | undefined, path: string[], errors: FieldErrors) {
-  if (attributes === undefined) return undefined;
-  if (attributes === null) {
-    errors.add(path, "Attributes cannot be null; send {} instead.");
-    return undefined;
-  }
-  return checkAttributePatch(attributes, path, errors);
-}
-
 async function assertParticipantExternalIdFree(tx: Tx, programId: string, externalId: string, exceptId?: string) {
   const other = await tx.participant.findFirst({ where: { programId, externalId, id: exceptId ? { not: exceptId } : undefined } });
   if (other) throw new Conflict(`A participant with externalId "${externalId}" already exists in this program.`);
@@ -128,9 +103,9 @@ export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input:
   if ((input.personId == null) === (input.person == null)) {
     errors.add(["input"], "Give exactly one of `personId` and `person`.");
   }
-  const externalId = checkExternalId(input.externalId, ["input", "externalId"], errors);
-  const tags = checkTags(input.tags, ["input", "tags"], errors) ?? [];
-  const attributes = checkAttributes(input.attributes, ["input", "attributes"], errors);
+  const externalId = profileString("externalId", input.externalId, ["input", "externalId"], errors);
+  const tags = optionalTags(input.tags, ["input", "tags"], errors) ?? [];
+  const attributes = optionalAttributePatch(input.attributes, ["input", "attributes"], errors);
   if (input.person) checkPersonInput(input.person, ["input", "person"], errors);
   errors.throwIfAny();
 
@@ -198,9 +173,9 @@ export async function updateParticipant(
   expectedVersion?: number | null,
 ): Promise<Participant> {
   const errors = new FieldErrors();
-  const externalId = checkExternalId(input.externalId, ["input", "externalId"], errors);
-  const tags = checkTags(input.tags, ["input", "tags"], errors);
-  const attributes = checkAttributes(input.attributes, ["input", "attributes"], errors);
+  const externalId = profileString("externalId", input.externalId, ["input", "externalId"], errors);
+  const tags = optionalTags(input.tags, ["input", "tags"], errors);
+  const attributes = optionalAttributePatch(input.attributes, ["input", "attributes"], errors);
   if (input.customFields === null) errors.add(["input", "customFields"], "Cannot be null; omit it instead.");
   const shared = Object.fromEntries(SHARED_PROFILE_FIELDS.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
   const profile = profileData(shared, ["input"], errors);

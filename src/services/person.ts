@@ -2,7 +2,7 @@ import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, FieldErrors, NotFound } from "../errors.js";
 import type { Person, Prisma } from "../generated/prisma/client.js";
-import { checkAttributePatch, DEFAULT_BUCKET, mergePersonAttributes, usableBucket, type Tx } from "./attributes.js";
+import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, mergePersonAttributes, usableBucket, type Tx } from "./attributes.js";
 import { profileData, type ProfileInput } from "./profile.js";
 import { inTransaction } from "./transaction.js";
 import { isUuid } from "./validate.js";
@@ -20,9 +20,7 @@ export function checkPersonInput(
   currentLocation?: Prisma.JsonValue | null,
 ) {
   const data = profileData(input, path, errors, currentLocation);
-  let attributes: ReturnType<typeof checkAttributePatch> | undefined;
-  if (input.attributes === null) errors.add([...path, "attributes"], "Attributes cannot be null; send {} instead.");
-  else if (input.attributes) attributes = checkAttributePatch(input.attributes, [...path, "attributes"], errors);
+  const attributes = optionalAttributePatch(input.attributes, [...path, "attributes"], errors);
   return { data, attributes };
 }
 

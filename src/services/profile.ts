@@ -1,6 +1,6 @@
 import { FieldErrors } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { canonicalLocale, isCountryCode, isEmail, isHttpUrl, isStorableText, isTimeZone, normaliseTags } from "./validate.js";
+import { canonicalLocale, isCountryCode, isEmail, isHttpUrl, isStorableText, isTimeZone, optionalTags } from "./validate.js";
 
 /** A profile string as it arrives: omitted (undefined), cleared ("" or null), or set. */
 type Incoming = string | null | undefined;
@@ -86,15 +86,18 @@ export function profileData(
     if (value !== undefined) data[field] = value;
   }
   if (input.type !== undefined) data.type = input.type;
-  if (input.tags !== undefined) {
-    if (input.tags === null) errors.add([...path, "tags"], "Tags cannot be null; send [] to remove them all.");
-    else data.tags = normaliseTags(input.tags, [...path, "tags"], errors);
-  }
+  const tags = optionalTags(input.tags, [...path, "tags"], errors);
+  if (tags !== undefined) data.tags = tags;
   if (input.lastSeenAt !== undefined) data.lastSeenAt = input.lastSeenAt;
   if (input.location !== undefined) {
     data.location = mergeLocation(currentLocation, input.location, [...path, "location"], errors);
   }
   return data as Prisma.PersonUncheckedUpdateInput;
+}
+
+/** One profile string checked by its field's rule: undefined when omitted or invalid, null when cleared. */
+export function profileString(field: ProfileStringField, raw: Incoming, path: string[], errors: FieldErrors): string | null | undefined {
+  return cleanString(raw, PROFILE_STRINGS[field], path, errors);
 }
 
 function cleanString(raw: Incoming, rule: StringRule, path: string[], errors: FieldErrors): string | null | undefined {

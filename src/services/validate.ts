@@ -69,6 +69,16 @@ export function normaliseTags(tags: readonly string[], path: string[], errors: F
   return [...set].sort();
 }
 
+/** Tags from an input where omitted means untouched and null is refused. */
+export function optionalTags(tags: readonly string[] | null | undefined, path: string[], errors: FieldErrors): string[] | undefined {
+  if (tags === undefined) return undefined;
+  if (tags === null) {
+    errors.add(path, "Tags cannot be null; send [] to remove them all.");
+    return undefined;
+  }
+  return normaliseTags(tags, path, errors);
+}
+
 /** Strings that PostgreSQL cannot store (NUL) or that are not well-formed UTF-16. */
 export function isStorableText(value: string): boolean {
   return !value.includes("\u0000") && value.isWellFormed();
