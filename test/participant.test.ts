@@ -191,6 +191,11 @@ describe("participant look-ups", () => {
     for (const args of [`id: "${p.id}"`, `programKey: "${program.key}", serialNumber: ${p.serialNumber}`, `programKey: "${program.key}", externalId: "${externalId}"`]) {
       expect((await tenant.ok(`{ participant(${args}) { id } }`)).participant).toEqual({ id: p.id });
     }
+    const { node, person } = await tenant.ok(`query($id: ID!, $personId: ID!) {
+      node(id: $id) { __typename ... on Participant { serialNumber } }
+      person: node(id: $personId) { __typename id } }`, { id: p.id, personId: p.person.id });
+    expect(node).toEqual({ __typename: "Participant", serialNumber: p.serialNumber });
+    expect(person).toEqual({ __typename: "Person", id: p.person.id });
   });
 
   it("refuses any other combination of arguments", async () => {

@@ -51,10 +51,6 @@ export function createLoaders(db: ScopedPrisma, raw: Pick<Database, "query">, wo
       (ids) => db.person.findMany({ where: { externalId: { in: ids } } }),
       (p) => p.externalId!,
     ),
-    participantById: byKey<string, Participant>(
-      (ids) => db.participant.findMany({ where: { id: { in: ids } } }),
-      (p) => p.id,
-    ),
     programById: byKey<string, Program>((ids) => db.program.findMany({ where: { id: { in: ids } } }), (p) => p.id),
     // Definitions and values are read with plain SQL: a page of participants has a thousand
     // values, and Prisma's per-row mapping cost more than the statements. Raw SQL is not scoped,
@@ -105,6 +101,7 @@ export function createLoaders(db: ScopedPrisma, raw: Pick<Database, "query">, wo
       (ids) => db.ledgerTotal.findMany({ where: { participantId: { in: ids } }, orderBy: [{ asset: "asc" }, { bucket: "asc" }] }),
       (t) => t.participantId,
     ),
+    /** Participants by id, loaded with `query`'s relations (`{}` for none). */
     participantByIdWith: memoize((query: object) =>
       byKey<string, Participant>(
         (ids) => db.participant.findMany({ ...query, where: { id: { in: ids } } }) as Promise<Participant[]>,
