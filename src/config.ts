@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   PERSISTED_OPERATIONS_FILE: z.string().optional(),
   PERSISTED_OPERATIONS_ONLY: z.stringbool().default(false),
   BATCH_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
+  FEDERATED_TRACING: z.stringbool().default(false),
   INTROSPECTION: z.stringbool().default(true),
   MAX_DEPTH: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxDepth),
   MAX_COST: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxCost),
@@ -46,6 +47,8 @@ export interface Config {
   persistedOperations: { file: string; only: boolean } | undefined;
   /** Operations one request may batch; 0 turns batching off. */
   batchLimit: number;
+  /** Apollo federated tracing (ftv1) for routers that ask for it; it wraps every resolver. */
+  federatedTracing: boolean;
   limits: QueryLimits;
 }
 
@@ -72,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { file: resolve(e.PERSISTED_OPERATIONS_FILE), only: e.PERSISTED_OPERATIONS_ONLY }
       : undefined,
     batchLimit: e.BATCH_LIMIT,
+    federatedTracing: e.FEDERATED_TRACING,
     limits: {
       ...DEFAULT_LIMITS,
       maxDepth: e.MAX_DEPTH,

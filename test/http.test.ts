@@ -104,6 +104,17 @@ describe("GraphQL over HTTP", () => {
     const plain = (await (await fetch(url, withKey({ method: "POST", body: JSON.stringify({ query: "{ __typename }" }), headers: { "content-type": "application/json" } }))).json()) as { extensions?: unknown };
     expect(plain.extensions).toBeUndefined();
   });
+
+  it("does not trace unless FEDERATED_TRACING is on", async () => {
+    const app = createApp({ db: h.db, config: { graphiql: false }, logger: pino({ level: "silent" }) });
+    const response = await app.fetch(
+      "http://test/graphql",
+      withKey({ method: "POST", body: JSON.stringify({ query: "{ viewer { workspace { id } } }" }), headers: { "content-type": "application/json", "apollo-federation-include-trace": "ftv1" } }),
+    );
+    const json = (await response.json()) as { data?: { viewer: unknown }; extensions?: unknown };
+    expect(json.data?.viewer).toBeTruthy();
+    expect(json.extensions).toBeUndefined();
+  });
 });
 
 describe("trusted documents", () => {

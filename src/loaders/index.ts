@@ -1,11 +1,12 @@
 import DataLoader from "dataloader";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { Database } from "../db/client.js";
+import { isUuid } from "../services/validate.js";
+import { participantReader, STORED_VALUES_SQL, type ParticipantRow, type StoredValue } from "./participant-reader.js";
 import type {
   CustomFieldDefinition,
-  CustomFieldValue,
   LedgerTotal,
-  Participant,
+  ParticipantTier,
   Person,
   PersonAttribute,
   Program,
@@ -28,24 +29,23 @@ function groupedByKey<K extends string, V>(load: (keys: K[]) => Promise<V[]>, ke
   });
 }
 
-function memoize<A extends object, R>(make: (arg: A) => R): (arg: A) => R {
-  const made = new Map<string, R>();
-  return (arg) => {
-    const key = JSON.stringify(arg);
-    let value = made.get(key);
-    if (!value) made.set(key, (value = make(arg)));
-    return value;
-  };
-}
-
 export type PersonAttributeWithBucket = PersonAttribute & { bucket: { name: string } };
 
 /**
  * Per-request loaders. They are built on the caller's workspace-scoped client, so a cached row can
  * never serve another tenant, and they die with the request.
  */
-export function createLoaders(db: ScopedPrisma, raw: Pick<Database, "query">, workspaceId: string) {
+export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: string) {
+  /** Definitions by program id, as far as this request has read them; see customFieldsOf. */
+  const definitions = new Map<string, CustomFieldDefinition[]>();
+  const participants = participantReader(raw, workspaceId, definitions);
+  const everyField = (where: string, ids: string[], orderBy: string) => {
+    const params = participants.params();
+    return participants.read({ where: [`${where} = ANY(${params.add(ids.filter(isUuid))}::uuid[])`], params, orderBy, customFields: true });
+  };
   return {
+    definitions,
+    participants,
     personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: ids } } }), (p) => p.id),
     personByExternalId: byKey<string, Person>(
       (ids) => db.person.findMany({ where: { externalId: { in: ids } } }),
@@ -56,37 +56,28 @@ export function createLoaders(db: ScopedPrisma, raw: Pick<Database, "query">, wo
     // values, and Prisma's per-row mapping cost more than the statements. Raw SQL is not scoped,
     // so the workspace is named in each statement.
     customFieldsByProgramId: groupedByKey<string, CustomFieldDefinition>(
-      (ids) =>
-        raw.query<CustomFieldDefinition>(
+      async (ids) => {
+        const rows = await raw.query<CustomFieldDefinition>(
           `SELECT id, workspace_id AS "workspaceId", program_id AS "programId", key, label, type, required, options, description,
                   archived, created_at AS "createdAt", updated_at AS "updatedAt"
            FROM custom_field_definition WHERE workspace_id = $1 AND program_id = ANY($2::uuid[]) ORDER BY created_at, key`,
           [workspaceId, ids],
-        ),
+        );
+        for (const id of ids) if (!definitions.has(id)) definitions.set(id, rows.filter((d) => d.programId === id));
+        return rows;
+      },
       (f) => f.programId,
     ),
-    // One row per participant, its values folded into one JSON document: a page of 50
-    // participants with 20 values each is 50 rows to decode instead of 1,000.
-    customValuesByParticipantId: new DataLoader<string, CustomFieldValue[]>(async (ids) => {
+    // One row per participant, its values folded into one JSON document keyed by field id, as the
+    // participant reader folds them: 50 rows to decode for a page instead of 1,000.
+    customValuesByParticipantId: new DataLoader<string, Record<string, StoredValue>>(async (ids) => {
       const rows = await raw.query<{ participantId: string; values: string }>(
-        `SELECT participant_id AS "participantId",
-                json_agg(json_build_array(field_id, value, (extract(epoch FROM updated_at) * 1000)::bigint))::text AS values
-         FROM custom_field_value WHERE workspace_id = $1 AND participant_id = ANY($2::uuid[]) GROUP BY participant_id`,
+        `SELECT participant_id AS "participantId", ${STORED_VALUES_SQL}::text AS values
+         FROM custom_field_value v WHERE workspace_id = $1 AND participant_id = ANY($2::uuid[]) GROUP BY participant_id`,
         [workspaceId, ids],
       );
-      const byParticipant = new Map(
-        rows.map((row) => [
-          row.participantId,
-          (JSON.parse(row.values) as [string, unknown, number][]).map(([fieldId, value, updatedAt]) => ({
-            workspaceId,
-            participantId: row.participantId,
-            fieldId,
-            value,
-            updatedAt: new Date(updatedAt),
-          })) as CustomFieldValue[],
-        ]),
-      );
-      return ids.map((id) => byParticipant.get(id) ?? []);
+      const byParticipant = new Map(rows.map((row) => [row.participantId, JSON.parse(row.values) as Record<string, StoredValue>]));
+      return ids.map((id) => byParticipant.get(id) ?? {});
     }),
     attributesByPersonId: groupedByKey<string, PersonAttributeWithBucket>(
       (ids) =>
@@ -101,28 +92,14 @@ export function createLoaders(db: ScopedPrisma, raw: Pick<Database, "query">, wo
       (ids) => db.ledgerTotal.findMany({ where: { participantId: { in: ids } }, orderBy: [{ asset: "asc" }, { bucket: "asc" }] }),
       (t) => t.participantId,
     ),
-    /** Participants by id, loaded with `query`'s relations (`{}` for none). */
-    participantByIdWith: memoize((query: object) =>
-      byKey<string, Participant>(
-        (ids) => db.participant.findMany({ ...query, where: { id: { in: ids } } }) as Promise<Participant[]>,
-        (p) => p.id,
-      ),
+    tiersByParticipantId: groupedByKey<string, ParticipantTier>(
+      (ids) => db.participantTier.findMany({ where: { participantId: { in: ids } }, orderBy: { tierType: "asc" } }),
+      (t) => t.participantId,
     ),
-    /**
-     * Every participation of each person asked for, in one statement, with the relations the
-     * query selected. One loader per distinct selection, since rows are loaded to fit it.
-     */
-    participationsOf: memoize((query: object) =>
-      groupedByKey<string, Participant>(
-        (ids) =>
-          db.participant.findMany({
-            ...query,
-            where: { personId: { in: ids } },
-            orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-          }) as Promise<Participant[]>,
-        (p) => p.personId,
-      ),
-    ),
+    /** Participants by id, with their persons and custom values. */
+    participantById: byKey<string, ParticipantRow>((ids) => everyField("p.id", ids, "p.id"), (p) => p.id),
+    /** Every participation of each person asked for, in one statement, oldest first. */
+    participationsOf: groupedByKey<string, ParticipantRow>((ids) => everyField("p.person_id", ids, "p.created_at, p.id"), (p) => p.personId),
   };
 }
 

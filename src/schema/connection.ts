@@ -1,5 +1,5 @@
 import { queryFromInfo } from "@pothos/plugin-prisma";
-import type { GraphQLResolveInfo } from "graphql";
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type { Page } from "../services/pagination.js";
 import { builder, type Context } from "./builder.js";
 
@@ -26,4 +26,27 @@ export function connectionOf<T>(name: string, node: Parameters<typeof builder.co
  */
 export function nodeQuery(ctx: Context, info: GraphQLResolveInfo): object {
   return queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
+}
+
+/** The fields of selection sets, through inline fragments and fragment spreads. */
+function fieldsOf(sets: readonly SelectionSetNode[], info: GraphQLResolveInfo): FieldNode[] {
+  return sets.flatMap((set) =>
+    set.selections.flatMap((selection) => {
+      if (selection.kind === Kind.FIELD) return [selection];
+      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+      return fragment ? fieldsOf([fragment.selectionSet], info) : [];
+    }),
+  );
+}
+
+/**
+ * Whether the client selected any of `names` on the nodes of a connection, so that a reader can
+ * leave out what nobody asked for. Directives are ignored: at worst something is read unused.
+ */
+export function selectsOnNodes(info: GraphQLResolveInfo, names: string[]): boolean {
+  let sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+  for (const step of ["edges", "node"]) {
+    sets = fieldsOf(sets, info).flatMap((field) => (field.name.value === step && field.selectionSet ? [field.selectionSet] : []));
+  }
+  return fieldsOf(sets, info).some((field) => names.includes(field.name.value));
 }

@@ -1,6 +1,7 @@
 import { defineCustomField, updateCustomField } from "../services/custom-field.js";
 import { displayValue, optionsOf } from "../services/custom-value.js";
-import type { CustomFieldDefinition, CustomFieldValue } from "../generated/prisma/client.js";
+import type { CustomFieldDefinition } from "../generated/prisma/client.js";
+import type { StoredValue } from "../loaders/participant-reader.js";
 import { builder } from "./builder.js";
 import { NodeInterface } from "./common.js";
 import { ProgramRef } from "./program.js";
@@ -34,7 +35,7 @@ export const CustomFieldDefinitionRef = builder.prismaObject("CustomFieldDefinit
 /** A field of a participant: its definition and its value, null when unset. */
 export interface CustomFieldValueShape {
   definition: CustomFieldDefinition;
-  stored: CustomFieldValue | undefined;
+  stored: StoredValue | undefined;
 }
 
 export const CustomFieldValueRef = builder.objectRef<CustomFieldValueShape>("CustomFieldValue").implement({
@@ -45,14 +46,14 @@ export const CustomFieldValueRef = builder.objectRef<CustomFieldValueShape>("Cus
       type: "JSON",
       nullable: true,
       description: 'Typed: string, number, boolean, "YYYY-MM-DD", ISO date-time, option value(s).',
-      resolve: ({ stored }) => stored?.value ?? null,
+      resolve: ({ stored }) => stored?.[0] ?? null,
     }),
     displayValue: t.string({
       nullable: true,
       description: "Option label(s), formatted date, the text.",
-      resolve: ({ definition, stored }) => displayValue(definition, stored?.value),
+      resolve: ({ definition, stored }) => displayValue(definition, stored?.[0]),
     }),
-    updatedAt: t.field({ type: "DateTime", nullable: true, resolve: ({ stored }) => stored?.updatedAt ?? null }),
+    updatedAt: t.field({ type: "DateTime", nullable: true, resolve: ({ stored }) => stored?.[1] ?? null }),
   }),
 });
 

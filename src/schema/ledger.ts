@@ -97,7 +97,7 @@ builder.prismaObjectFields(ParticipantRef, (t) => ({
       return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
     },
   }),
-  tiers: t.relation("tiers", { query: { orderBy: { tierType: "asc" } } }),
+  tiers: t.field({ type: [Tier], resolve: (p, _args, ctx) => ctx.loaders.tiersByParticipantId.load(p.id) }),
   ledger: t.field({
     type: LedgerEntryConnection,
     description: "Every entry, newest first.",

@@ -30,7 +30,7 @@ async function loadNode(ctx: Context, type: NodeType, id: string): Promise<objec
     case "Person":
       return ctx.loaders.personById.load(id);
     case "Participant":
-      return ctx.loaders.participantByIdWith({}).load(id);
+      return ctx.loaders.participantById.load(id);
     case "Program":
       return ctx.loaders.programById.load(id);
     case "CustomFieldDefinition":

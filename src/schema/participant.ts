@@ -1,7 +1,9 @@
-import { queryFromInfo } from "@pothos/plugin-prisma";
-import type { Prisma } from "../generated/prisma/client.js";
-import { participantWhere } from "../services/filters.js";
-import { keysetPage, type PageArgs, type SortSpec } from "../services/pagination.js";
+import type { GraphQLResolveInfo } from "graphql";
+import type { CustomFieldDefinition, Participant, Person } from "../generated/prisma/client.js";
+import type { ParticipantRow, StoredValue } from "../loaders/participant-reader.js";
+import type { ParticipantFilterInput } from "../services/filters.js";
+import { keysetPageBy, type Page, type PageArgs } from "../services/pagination.js";
+import { afterSql, orderSql, participantFilterSql, type SqlSort } from "../services/participant-sql.js";
 import {
   deleteParticipant,
   enrollParticipant,
@@ -11,44 +13,57 @@ import {
 } from "../services/participant.js";
 import { builder, type Context } from "./builder.js";
 import { DeletePayload, NodeInterface, OrderDirectionEnum, pageArgs, StatusEnum } from "./common.js";
-import { connectionOf, nodeQuery } from "./connection.js";
+import { connectionOf, selectsOnNodes } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { commonFilterFields } from "./filter.js";
 import { CreatePersonInput, PersonRef } from "./person.js";
 import { ProgramRef } from "./program.js";
 
-/**
- * Every non-archived field of the participant's program with its value: definitions once per
- * program and values once per page, each in one statement. Joining them into the page's own
- * statement repeats every definition on every row, which measured several times slower.
- */
-async function customFieldValues(p: { id: string; programId: string }, ctx: Context): Promise<CustomFieldValueShape[]> {
-  const [definitions, values] = await Promise.all([
-    ctx.loaders.customFieldsByProgramId.load(p.programId),
-    ctx.loaders.customValuesByParticipantId.load(p.id),
-  ]);
-  const byField = new Map(values.map((v) => [v.fieldId, v]));
-  return definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: byField.get(definition.id) }));
+/** A participant from the reader (person and values joined in) or from Prisma (after a write). */
+type ParticipantShape = Participant & { person?: Person; customValues?: Record<string, StoredValue> | null };
+
+/** The participant's person: joined in when the participant came from the reader, else loaded. */
+function personOf(p: ParticipantShape, ctx: Context): Person | Promise<Person> {
+  return p.person ?? ctx.loaders.personById.load(p.personId).then((person) => person!);
 }
+
+const withValues = (definitions: CustomFieldDefinition[], values: Record<string, StoredValue>): CustomFieldValueShape[] =>
+  definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: values[definition.id] }));
+
+/**
+ * Every non-archived field of the participant's program with its value. A participant from the
+ * reader carries its values, and the request already holds its program's definitions: no
+ * statement and no promise. Otherwise definitions once per program and values once per page.
+ */
+function customFieldValues(p: ParticipantShape, ctx: Context): CustomFieldValueShape[] | Promise<CustomFieldValueShape[]> {
+  const definitions = ctx.loaders.definitions.get(p.programId);
+  if (definitions && p.customValues !== undefined) return withValues(definitions, p.customValues ?? {});
+  return Promise.all([ctx.loaders.customFieldsByProgramId.load(p.programId), ctx.loaders.customValuesByParticipantId.load(p.id)]).then(
+    ([all, values]) => withValues(all, values),
+  );
+}
+
+const personField = <K extends keyof Person>(key: K) =>
+  async (p: ParticipantShape, _args: unknown, ctx: Context) => (await personOf(p, ctx))[key] as string | null;
 
 export const ParticipantRef = builder.prismaObject("Participant", {
   interfaces: [NodeInterface],
   description: "A person's enrolment in a program.",
   fields: (t) => ({
     id: t.exposeID("id"),
-    program: t.relation("program"),
-    person: t.relation("person"),
+    program: t.field({ type: ProgramRef, resolve: async (p, _args, ctx) => (await ctx.loaders.programById.load(p.programId))! }),
+    person: t.field({ type: PersonRef, resolve: (p, _args, ctx) => personOf(p, ctx) }),
     serialNumber: t.exposeInt("serialNumber"),
     externalId: t.exposeString("externalId", { nullable: true }),
     status: t.expose("status", { type: StatusEnum }),
     statusReason: t.exposeString("statusReason", { nullable: true }),
     statusChangedAt: t.expose("statusChangedAt", { type: "DateTime", nullable: true }),
     // The profile is the person's: these read through to it.
-    email: t.string({ nullable: true, select: { person: { select: { email: true } } }, resolve: (p) => p.person.email }),
-    phone: t.string({ nullable: true, select: { person: { select: { phone: true } } }, resolve: (p) => p.person.phone }),
-    firstName: t.string({ nullable: true, select: { person: { select: { firstName: true } } }, resolve: (p) => p.person.firstName }),
-    lastName: t.string({ nullable: true, select: { person: { select: { lastName: true } } }, resolve: (p) => p.person.lastName }),
-    displayName: t.string({ nullable: true, select: { person: { select: { displayName: true } } }, resolve: (p) => p.person.displayName }),
+    email: t.string({ nullable: true, resolve: personField("email") }),
+    phone: t.string({ nullable: true, resolve: personField("phone") }),
+    firstName: t.string({ nullable: true, resolve: personField("firstName") }),
+    lastName: t.string({ nullable: true, resolve: personField("lastName") }),
+    displayName: t.string({ nullable: true, resolve: personField("displayName") }),
     tags: t.exposeStringList("tags"),
     attributes: t.field({ type: "JSONObject", resolve: (p) => (p.attributes ?? {}) as Record<string, unknown> }),
     customFields: t.field({
@@ -70,10 +85,8 @@ export const ParticipantRef = builder.prismaObject("Participant", {
 
 builder.asEntity(ParticipantRef, {
   key: builder.selection<{ id: string }>("id"),
-  // Loaded with what the gateway selected on Participant, so custom fields and the person come in
-  // the same statement for every representation.
-  resolveReference: (ref, ctx, info) =>
-    ctx.loaders.participantByIdWith(queryFromInfo({ context: ctx, info, typeName: "Participant" })).load(ref.id),
+  // One statement for every representation, with persons and custom values.
+  resolveReference: (ref, ctx) => ctx.loaders.participantById.load(ref.id),
 });
 
 export const ParticipantConnection = connectionOf("Participant", ParticipantRef);
@@ -100,40 +113,47 @@ const ParticipantFilter = builder.inputType("ParticipantFilter", {
   }),
 });
 
-const PARTICIPANT_SORT: Record<(typeof ParticipantOrderFieldEnum)["$inferType"], Omit<SortSpec, "direction">> = {
-  SERIAL_NUMBER: { path: ["serialNumber"], kind: "int", nullable: false },
-  CREATED_AT: { path: ["createdAt"], kind: "date", nullable: false },
-  UPDATED_AT: { path: ["updatedAt"], kind: "date", nullable: false },
-  LAST_NAME: { path: ["person", "lastName"], kind: "string", nullable: true },
+const PARTICIPANT_SORT: Record<(typeof ParticipantOrderFieldEnum)["$inferType"], Omit<SqlSort, "direction">> = {
+  SERIAL_NUMBER: { path: ["serialNumber"], column: "p.serial_number", kind: "int", nullable: false },
+  CREATED_AT: { path: ["createdAt"], column: "p.created_at", kind: "date", nullable: false },
+  UPDATED_AT: { path: ["updatedAt"], column: "p.updated_at", kind: "date", nullable: false },
+  LAST_NAME: { path: ["person", "lastName"], column: "pe.last_name", kind: "string", nullable: true },
 };
 
 interface ParticipantListArgs extends PageArgs {
-  filter?: Parameters<typeof participantWhere>[0];
+  filter?: ParticipantFilterInput | null;
   orderBy?: { field: keyof typeof PARTICIPANT_SORT; direction: "ASC" | "DESC" } | null;
 }
 
-/** One page of participants matching `where`; shared by the root list, programs and persons. */
+/**
+ * One page of the participants whose `column` (program or person) is `value`; shared by the root
+ * list, programs and persons. Custom values are read only when the client selected them.
+ */
 function participantPage(
   ctx: Context,
-  info: Parameters<typeof nodeQuery>[1],
+  info: GraphQLResolveInfo,
   args: ParticipantListArgs,
-  where: Prisma.ParticipantWhereInput,
-) {
+  [column, value]: ["p.program_id" | "p.person_id", string],
+): Promise<Page<ParticipantRow>> {
   const order = args.orderBy ?? { field: "SERIAL_NUMBER", direction: "ASC" };
-  const sort: SortSpec = { ...PARTICIPANT_SORT[order.field], direction: order.direction === "DESC" ? "desc" : "asc" };
-  const query = nodeQuery(ctx, info);
-  // Sorting by the person's name needs the person on each row to build its cursor.
-  const include =
-    sort.path[0] === "person" && !("select" in query)
-      ? { include: { ...(query as { include?: object }).include, person: true } }
-      : query;
-  return keysetPage(
+  const sort: SqlSort = { ...PARTICIPANT_SORT[order.field], direction: order.direction === "DESC" ? "desc" : "asc" };
+  const reader = ctx.loaders.participants;
+  const matching = () => {
+    const params = reader.params();
+    return { params, where: [`${column} = ${params.add(value)}`, ...participantFilterSql(args.filter, params)] };
+  };
+  matching(); // A bad filter is refused even when no row is asked for.
+  const customFields = selectsOnNodes(info, ["customFields", "customField"]);
+  return keysetPageBy(
     args,
     sort,
-    { AND: [where, participantWhere(args.filter)] },
-    (q) => ctx.db.participant.findMany({ ...include, ...(q as object) }),
-    (q) => ctx.db.participant.count(q as object),
-  ) as never;
+    (take, after) => {
+      const query = matching();
+      if (after) query.where.push(afterSql(sort, after, query.params));
+      return reader.read({ ...query, orderBy: orderSql(sort), limit: take, customFields });
+    },
+    () => reader.count(matching()),
+  );
 }
 
 const listArgs = builder.args((t) => ({
@@ -146,7 +166,7 @@ builder.prismaObjectField(ProgramRef, "participants", (t) =>
   t.field({
     type: ParticipantConnection,
     args: listArgs,
-    resolve: (program, args, ctx, info) => participantPage(ctx, info, args, { programId: program.id }),
+    resolve: (program, args, ctx, info) => participantPage(ctx, info, args, ["p.program_id", program.id]) as never,
   }),
 );
 
@@ -156,15 +176,14 @@ builder.prismaObjectField(PersonRef, "participants", (t) =>
     args: pageArgs,
     resolve: (person, args, ctx, info) => {
       const byCreation = { ...args, orderBy: { field: "CREATED_AT", direction: "ASC" } } as const;
-      if (args.after) return participantPage(ctx, info, byCreation, { personId: person.id });
+      if (args.after) return participantPage(ctx, info, byCreation, ["p.person_id", person.id]) as never;
       // A first page for many persons at once (a list of people with their participations) is
       // one statement for all of them: a person's participations are few.
-      const all = ctx.loaders.participationsOf(nodeQuery(ctx, info)).load(person.id);
-      return keysetPage(
+      const all = ctx.loaders.participationsOf.load(person.id);
+      return keysetPageBy(
         args,
         { ...PARTICIPANT_SORT.CREATED_AT, direction: "asc" },
-        {},
-        async ({ take }) => (await all).slice(0, take),
+        async (take) => (await all).slice(0, take),
         async () => (await all).length,
       ) as never;
     },
@@ -172,13 +191,13 @@ builder.prismaObjectField(PersonRef, "participants", (t) =>
 );
 
 builder.queryFields((t) => ({
-  participant: t.prismaField({
-    type: "Participant",
+  participant: t.field({
+    type: ParticipantRef,
     nullable: true,
     description: "One participant by `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.",
     args: { id: t.arg.id(), programKey: t.arg.string(), serialNumber: t.arg.int(), externalId: t.arg.string() },
-    resolve: (query, _root, args, ctx) =>
-      findParticipant(ctx.db, ctx.programIds, ctx.caller.workspaceId, { ...args, id: args.id == null ? args.id : String(args.id) }, query),
+    resolve: (_root, args, ctx) =>
+      findParticipant(ctx.loaders, ctx.programIds, ctx.db, ctx.caller.workspaceId, { ...args, id: args.id == null ? args.id : String(args.id) }),
   }),
   participants: t.field({
     type: ParticipantConnection,
@@ -187,7 +206,7 @@ builder.queryFields((t) => ({
       // Resolve the key to an id first: filtering through the relation defeats the index.
       const programId = await ctx.programIds.get(ctx.db, ctx.caller.workspaceId, programKey);
       if (!programId) return emptyPage();
-      return participantPage(ctx, info, args, { programId });
+      return participantPage(ctx, info, args, ["p.program_id", programId]) as never;
     },
   }),
 }));

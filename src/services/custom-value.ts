@@ -86,6 +86,20 @@ const dateTimeFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", t
 /** The human form of a stored value: option labels, formatted dates, the text itself. */
 export function displayValue(def: Definition, value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  if (!CACHED.has(def.type) || typeof value === "object") return format(def, value);
+  // A page shows the same few options and dates on every row: each is formatted once per
+  // definition object (that is, once per request).
+  let known = formatted.get(def);
+  if (!known) formatted.set(def, (known = new Map()));
+  let text = known.get(value);
+  if (text === undefined) known.set(value, (text = format(def, value)));
+  return text;
+}
+
+const formatted = new WeakMap<Definition, Map<unknown, string>>();
+const CACHED = new Set<FieldType>(["SELECT", "BOOLEAN", "DATE", "DATETIME"]);
+
+function format(def: Definition, value: unknown): string {
   const label = (v: unknown) => optionsOf(def).find((o) => o.value === v)?.label ?? String(v);
   switch (def.type) {
     case "SELECT":

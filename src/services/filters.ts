@@ -72,20 +72,3 @@ export function personWhere(filter: CommonFilter | null | undefined): Prisma.Per
   errors.throwIfAny();
   return { AND: and };
 }
-
-export function participantWhere(filter: ParticipantFilterInput | null | undefined): Prisma.ParticipantWhereInput {
-  if (!filter) return {};
-  const errors = new FieldErrors();
-  const and: Prisma.ParticipantWhereInput[] = rowConditions(filter, errors);
-  const person = personConditions(filter);
-  if (person.length > 0) and.push({ person: { AND: person } });
-  // A participant has one attribute map; the filter's bucket applies to persons only.
-  for (const { key, equals } of filter.attributes ?? []) {
-    and.push({ attributes: { path: [key], equals: equals as Prisma.InputJsonValue } });
-  }
-  for (const { key, equals } of filter.customFields ?? []) {
-    and.push({ customValues: { some: { field: { key }, value: { equals: equals as Prisma.InputJsonValue } } } });
-  }
-  errors.throwIfAny();
-  return { AND: and };
-}

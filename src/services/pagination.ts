@@ -24,6 +24,8 @@ export interface Page<T> {
 
 type Where = Record<string, unknown>;
 type Cursor = [value: string | number | null, id: string];
+/** A cursor read back: the sort value of the last row seen (a Date for dates) and its id. */
+export type DecodedCursor = [value: Date | string | number | null, id: string];
 
 function nest(path: string[], leaf: unknown): Where {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as Where;
@@ -47,7 +49,7 @@ function encodeCursor(sort: SortSpec, row: { id: string }): string {
   return Buffer.from(JSON.stringify([plain, row.id] satisfies Cursor)).toString("base64url");
 }
 
-function decodeCursor(sort: SortSpec, cursor: string): [Date | string | number | null, string] {
+function decodeCursor(sort: SortSpec, cursor: string): DecodedCursor {
   try {
     const [value, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Cursor;
     if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error("bad id");
@@ -68,8 +70,7 @@ function decodeCursor(sort: SortSpec, cursor: string): [Date | string | number |
  * The rows after a cursor, as a keyset condition: (sort value, id) strictly beyond the cursor's,
  * with nulls last in either direction. Unlike an offset it stays correct while rows are inserted.
  */
-function afterCursor(sort: SortSpec, cursor: string): Where {
-  const [value, id] = decodeCursor(sort, cursor);
+function afterCursor(sort: SortSpec, [value, id]: DecodedCursor): Where {
   const beyond = sort.direction === "asc" ? "gt" : "lt";
   if (value === null) return { AND: [nest(sort.path, null), { id: { [beyond]: id } }] };
   return {
@@ -87,19 +88,18 @@ export function orderBy(sort: SortSpec): Where[] {
 }
 
 /**
- * Loads one page with `first + 1` rows to learn whether another follows. `findMany` and `count`
- * are the model's own, so tenant scoping and plugin-planned includes apply unchanged.
+ * Loads one page with `first + 1` rows to learn whether another follows: `load` gets how many
+ * rows to take and the decoded cursor to start after.
  */
-export async function keysetPage<T extends { id: string }>(
+export async function keysetPageBy<T extends { id: string }>(
   args: PageArgs,
   sort: SortSpec,
-  where: Where,
-  findMany: (query: { where: Where; orderBy: Where[]; take: number }) => Promise<T[]>,
-  count: (query: { where: Where }) => Promise<number>,
+  load: (take: number, after: DecodedCursor | undefined) => Promise<T[]>,
+  count: () => Promise<number>,
 ): Promise<Page<T>> {
   const first = pageSize(args);
-  const pageWhere = args.after ? { AND: [where, afterCursor(sort, args.after)] } : where;
-  const rows = first === 0 ? [] : await findMany({ where: pageWhere, orderBy: orderBy(sort), take: first + 1 });
+  const after = args.after ? decodeCursor(sort, args.after) : undefined;
+  const rows = first === 0 ? [] : await load(first + 1, after);
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(sort, node), node }));
   let total: Promise<number> | undefined;
@@ -111,6 +111,25 @@ export async function keysetPage<T extends { id: string }>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: () => (total ??= count({ where })),
+    totalCount: () => (total ??= count()),
   };
+}
+
+/**
+ * One page through Prisma. `findMany` and `count` are the model's own, so tenant scoping and
+ * plugin-planned includes apply unchanged.
+ */
+export function keysetPage<T extends { id: string }>(
+  args: PageArgs,
+  sort: SortSpec,
+  where: Where,
+  findMany: (query: { where: Where; orderBy: Where[]; take: number }) => Promise<T[]>,
+  count: (query: { where: Where }) => Promise<number>,
+): Promise<Page<T>> {
+  return keysetPageBy(
+    args,
+    sort,
+    (take, after) => findMany({ where: after ? { AND: [where, afterCursor(sort, after)] } : where, orderBy: orderBy(sort), take }),
+    () => count({ where }),
+  );
 }

@@ -6,6 +6,8 @@ import { mergeParticipantAttributes, optionalAttributePatch, type Tx } from "./a
 import { checkCustomValues, type CustomValueInput, writeCustomValues } from "./custom-field.js";
 import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
+import type { Loaders } from "../loaders/index.js";
+import type { ParticipantRow } from "../loaders/participant-reader.js";
 import { inTransaction } from "./transaction.js";
 import { isUuid, optionalTags } from "./validate.js";
 
@@ -64,17 +66,16 @@ async function requireProgram(db: ScopedPrisma | Tx, key: string): Promise<Progr
 }
 
 /**
- * One participant by id, by program key and serial number, or by program key and external id.
- * `query` carries the relations the caller selected (plugin-prisma's include), so they come in
- * the same statement; program ids come from the cache.
+ * One participant by id, by program key and serial number, or by program key and external id,
+ * read with its person and custom values in one statement; program ids come from the cache.
  */
 export async function findParticipant(
-  db: ScopedPrisma,
+  loaders: Pick<Loaders, "participants" | "participantById">,
   programIds: ProgramIdCache,
+  db: ScopedPrisma,
   workspaceId: string,
   args: { id?: string | null; programKey?: string | null; serialNumber?: number | null; externalId?: string | null },
-  query: object = {},
-): Promise<Participant | null> {
+): Promise<ParticipantRow | null> {
   const { id, programKey, serialNumber, externalId } = args;
   const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
   const byId = id != null && given === 1;
@@ -83,14 +84,17 @@ export async function findParticipant(
   if (!byId && !bySerial && !byExternal) {
     throw InvalidInput.field([], "Give `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.");
   }
-  if (byId) return isUuid(id) ? db.participant.findUnique({ ...query, where: { id } }) : null;
+  if (byId) return isUuid(id) ? loaders.participantById.load(id) : null;
   // Resolve the key to an id first: filtering through the relation defeats the (program, serial) index.
   const programId = await programIds.get(db, workspaceId, programKey!);
   if (!programId) return null;
-  return db.participant.findFirst({
-    ...query,
-    where: bySerial ? { programId, serialNumber: serialNumber! } : { programId, externalId: externalId! },
-  });
+  const params = loaders.participants.params();
+  const where = [
+    `p.program_id = ${params.add(programId)}`,
+    bySerial ? `p.serial_number = ${params.add(serialNumber)}` : `p.external_id = ${params.add(externalId)}`,
+  ];
+  const [row] = await loaders.participants.read({ where, params, orderBy: "p.id", limit: 1, customFields: true });
+  return row ?? null;
 }
 
 async function assertParticipantExternalIdFree(tx: Tx, programId: string, externalId: string, exceptId?: string) {

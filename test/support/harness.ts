@@ -67,7 +67,7 @@ export async function createHarness(): Promise<Harness> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   // Tests send bursts far beyond a real client's; rate limiting has tests of its own.
   const rateLimiter = createRateLimiter({ perMinute: 1_000_000, logger });
-  const app = createApp({ db, config: { graphiql: true }, logger, rateLimiter });
+  const app = createApp({ db, config: { graphiql: true, federatedTracing: true }, logger, rateLimiter });
   return {
     db,
     app,
