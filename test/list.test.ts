@@ -66,6 +66,10 @@ describe("participant filters", () => {
     [{ email: "GRACE@navy.mil" }, ["Grace"]],
     [{ search: "lIsK" }, ["Barbara"]],
     [{ search: "@mit.edu" }, ["Barbara"]],
+    // LIKE wildcards are plain characters.
+    [{ search: "%" }, []],
+    [{ search: "gr_ce" }, []],
+    [{ email: "___@math.org" }, []],
     [{ attributes: [{ key: "tier", equals: "gold" }] }, ["Ada", "Alan"]],
     [{ customFields: [{ key: "shirt", equals: "m" }] }, ["Ada", "Alan"]],
     [{ customFields: [{ key: "shirt", equals: "m" }], status: "ACTIVE", tagsAny: ["vip"] }, ["Ada"]],
@@ -81,6 +85,9 @@ describe("person filters", () => {
     [{ status: "SUSPENDED" }, ["Alan"]],
     [{ tagsAny: ["chair"] }, ["Barbara"]],
     [{ externalId: "person-Ada" }, ["Ada"]],
+    [{ search: "%" }, []],
+    [{ email: "___@math.org" }, []],
+    [{ email: "ada@MATH.org" }, ["Ada"]],
     [{ attributes: [{ key: "tier", equals: "silver" }] }, ["Grace", "Barbara"]],
     [{ attributes: [{ key: "tier", equals: "silver", bucket: "default" }], search: "grace" }, ["Grace"]],
   ])("%j", async (filter, expected) => {

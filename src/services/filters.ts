@@ -1,6 +1,6 @@
 import type { Prisma } from "../generated/prisma/client.js";
 import { FieldErrors } from "../errors.js";
-import { normaliseTags } from "./validate.js";
+import { escapeLike, normaliseTags } from "./validate.js";
 
 type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
 
@@ -22,8 +22,8 @@ export interface ParticipantFilterInput extends CommonFilter {
   customFields?: { key: string; equals?: unknown }[] | null;
 }
 
-const insensitive = (value: string) => ({ equals: value.trim(), mode: "insensitive" as const });
-const contains = (value: string) => ({ contains: value, mode: "insensitive" as const });
+const insensitive = (value: string) => ({ equals: escapeLike(value.trim()), mode: "insensitive" as const });
+const contains = (value: string) => ({ contains: escapeLike(value), mode: "insensitive" as const });
 
 /** Filters both lists share, on the columns of the row itself. */
 function rowConditions(filter: CommonFilter, errors: FieldErrors): Record<string, unknown>[] {

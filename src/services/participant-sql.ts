@@ -1,7 +1,7 @@
 import { FieldErrors } from "../errors.js";
 import type { ParticipantFilterInput } from "./filters.js";
 import type { SortSpec } from "./pagination.js";
-import { normaliseTags } from "./validate.js";
+import { escapeLike, normaliseTags } from "./validate.js";
 
 /**
  * The WHERE and ORDER BY of participant reads, as SQL over `participant p JOIN person pe`.
@@ -23,8 +23,6 @@ export class SqlParams {
   }
 }
 
-/** `%` and `_` in a search are plain characters: the filter promises a substring. */
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function participantFilterSql(filter: ParticipantFilterInput | null | undefined, params: SqlParams): string[] {
   if (!filter) return [];
@@ -44,7 +42,7 @@ export function participantFilterSql(filter: ParticipantFilterInput | null | und
   if (filter.email != null) and.push(`lower(pe.email) = lower(${params.add(filter.email.trim())})`);
   const search = filter.search?.trim();
   if (search) {
-    const pattern = params.add(likePattern(search));
+    const pattern = params.add(`%${escapeLike(search)}%`);
     and.push(`(${["first_name", "last_name", "display_name", "email"].map((c) => `pe.${c} ILIKE ${pattern}`).join(" OR ")})`);
   }
   // A participant has one attribute map; the filter's bucket applies to persons only.

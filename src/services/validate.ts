@@ -83,3 +83,11 @@ export function optionalTags(tags: readonly string[] | null | undefined, path: s
 export function isStorableText(value: string): boolean {
   return !value.includes("\u0000") && value.isWellFormed();
 }
+
+/**
+ * Text for LIKE / ILIKE with `%`, `_` and `\` taken literally (backslash is PostgreSQL's default
+ * escape). Prisma's `contains` and insensitive `equals` are LIKE underneath and escape nothing.
+ */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
