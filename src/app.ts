@@ -17,6 +17,7 @@ import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./a
 import { graphiqlAssets, renderLocalGraphiQL } from "./graphiql.js";
 import { DEFAULT_LIMITS, queryLimitPlugins } from "./limits.js";
 import { createLoaders } from "./loaders/index.js";
+import { useCompiledExecution } from "./compiled-execution.js";
 import { ProgramIdCache } from "./services/participant.js";
 import type { Logger } from "./logger.js";
 import type { Context } from "./schema/builder.js";
@@ -154,6 +155,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
       },
     },
     plugins: [
+      useCompiledExecution(),
       requestIdPlugin(logger),
       ...queryLimitPlugins(config.limits ?? DEFAULT_LIMITS),
       ...(config.graphiql ? [graphiqlAssets()] : []),

@@ -34,6 +34,20 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
 }
 
+/**
+ * Raw reads are a few distinct texts sent very often (a participant page is several kilobytes of
+ * SQL): named, each is sent, parsed and planned once per connection instead of on every request.
+ * Past a bound, new texts go unnamed, so that ad-hoc shapes cannot fill the server's memory.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 500;
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (!name && statementNames.size < MAX_NAMED_STATEMENTS) statementNames.set(sql, (name = `pg_${statementNames.size}`));
+  return name;
+}
+
 function openPostgres(url: string, poolSize: number): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -69,7 +83,7 @@ function openPostgres(url: string, poolSize: number): Database {
     driver,
     query: async <T,>(sql: string, params: readonly unknown[]) => {
       record();
-      return (await pool.query(sql, params as unknown[])).rows as T[];
+      return (await pool.query({ name: statementName(sql), text: sql, values: params as unknown[] })).rows as T[];
     },
     ping: async () => void (await pool.query("SELECT 1")),
     close: async () => {

@@ -1,9 +1,9 @@
 import type { Database } from "../db/client.js";
-import { isoTimestamp, jsonPairsSql } from "../db/json-columns.js";
+import { jsonPairsSql } from "../db/json-columns.js";
 import type { CustomFieldDefinition, Participant, Person } from "../generated/prisma/client.js";
 import { SqlParams } from "../services/participant-sql.js";
 
-/** A stored custom value as read: the value and when it was last written (ISO 8601). */
+/** A stored custom value as read: the value and when it was last written (ISO 8601, with an offset). */
 export type StoredValue = [value: unknown, updatedAt: string];
 
 /**
@@ -32,7 +32,7 @@ export interface ParticipantReader {
 let columns: { participant: string; person: string; definition: string } | undefined;
 
 /** The values of one participant, keyed by field id; shared with the values loader. */
-export const STORED_VALUES_SQL = `json_object_agg(v.field_id, json_build_array(v.value, ${isoTimestamp("v.updated_at")}))`;
+export const STORED_VALUES_SQL = `json_object_agg(v.field_id, json_build_array(v.value, v.updated_at))`;
 
 /**
  * Reads participants with one statement: PostgreSQL selects the page, joins each person, folds
@@ -59,30 +59,31 @@ export function participantReader(db: Database, workspaceId: string, definitions
     },
 
     async read({ where, params, orderBy, limit, customFields }) {
+      // The page is chosen on ids alone, then each row is joined back and built: the JSON of a row
+      // is never computed for rows the LIMIT drops.
       const values = customFields ? `, 'customValues', (SELECT ${STORED_VALUES_SQL} FROM custom_field_value v WHERE v.participant_id = p.id)` : "";
+      // array_agg(p.program_id) belongs to the outer query: the programs of the page's rows.
       const programDefinitions = customFields
-        ? `(SELECT coalesce(json_agg(json_build_object(${definition}) ORDER BY d.created_at, d.key), '[]')
-            FROM custom_field_definition d WHERE d.workspace_id = $1 AND d.program_id IN (SELECT program_id FROM page))`
-        : `'[]'::json`;
+        ? `(SELECT json_agg(json_build_object(${definition}) ORDER BY d.created_at, d.key)
+            FROM custom_field_definition d WHERE d.workspace_id = $1 AND d.program_id = ANY(array_agg(p.program_id)))`
+        : "NULL";
       const sql = `
-        WITH page AS (
-          SELECT p.id, p.program_id, row_number() OVER (ORDER BY ${orderBy}) AS n ${from(where)}
-          ORDER BY ${orderBy}${limit === undefined ? "" : ` LIMIT ${params.add(limit)}`}
-        )
         SELECT json_build_object(
-          'rows', (SELECT coalesce(json_agg(json_build_object(${participant}, 'person', json_build_object(${person})${values}) ORDER BY page.n), '[]')
-                   FROM page JOIN participant p ON p.id = page.id JOIN person pe ON pe.id = p.person_id),
-          'definitions', ${programDefinitions},
-          'programs', ${customFields ? `(SELECT coalesce(json_agg(DISTINCT program_id), '[]') FROM page)` : `'[]'::json`}
-        )::text AS doc`;
+          'rows', coalesce(json_agg(json_build_object(${participant}, 'person', json_build_object(${person})${values}) ORDER BY ${orderBy}), '[]'),
+          'definitions', ${programDefinitions}
+        )::text AS doc
+        FROM (SELECT p.id ${from(where)} ORDER BY ${orderBy}${limit === undefined ? "" : ` LIMIT ${params.add(limit)}`}) page
+        JOIN participant p ON p.id = page.id JOIN person pe ON pe.id = p.person_id`;
       const [{ doc }] = await db.query<{ doc: string }>(sql, params.values);
-      const result = JSON.parse(doc) as { rows: ParticipantRow[]; definitions: CustomFieldDefinition[]; programs: string[] };
-      // Every program on the page gets its list of definitions, empty if it has none; a list the
-      // request already holds stays, so that every participant of a program sees the same one.
-      const unknown = new Set(result.programs.filter((id) => !definitions.has(id)));
-      for (const id of unknown) definitions.set(id, []);
-      for (const d of result.definitions) if (unknown.has(d.programId)) definitions.get(d.programId)!.push(d);
-      return result.rows;
+      const { rows, definitions: read } = JSON.parse(doc) as { rows: ParticipantRow[]; definitions: CustomFieldDefinition[] | null };
+      if (customFields) {
+        // Every program on the page gets its list of definitions, empty if it has none; a list
+        // the request already holds stays, so that all participants of a program see the same.
+        const unknown = new Set(rows.map((row) => row.programId).filter((id) => !definitions.has(id)));
+        for (const id of unknown) definitions.set(id, []);
+        for (const d of read ?? []) if (unknown.has(d.programId)) definitions.get(d.programId)!.push(d);
+      }
+      return rows;
     },
 
     async count({ where, params }) {
