@@ -185,6 +185,36 @@ describe("setParticipantStatus", () => {
 });
 
 describe("participant look-ups", () => {
+  it("read the same participant, to the millisecond, as the write that made it, by every path", async () => {
+    const externalId = unique("same");
+    const written = await enroll(tenant, program.key, {
+      externalId,
+      tags: ["x"],
+      attributes: { a: 1 },
+      customFields: [{ key: "shirt", value: "l" }, { key: "age", value: 41 }],
+    });
+    const { setParticipantStatus: closed } = await tenant.ok(
+      `mutation($id: ID!) { setParticipantStatus(id: $id, status: SUSPENDED, reason: "Paused") { ${PARTICIPANT_FIELDS} } }`,
+      { id: written.id },
+    );
+    const reads = await tenant.ok(
+      `query($id: ID!, $key: String!, $serial: Int!, $ext: String!, $rep: [_Any!]!) {
+        byId: participant(id: $id) { ${PARTICIPANT_FIELDS} }
+        bySerial: participant(programKey: $key, serialNumber: $serial) { ${PARTICIPANT_FIELDS} }
+        byExternalId: participant(programKey: $key, externalId: $ext) { ${PARTICIPANT_FIELDS} }
+        list: participants(programKey: $key, first: 1, filter: { externalId: $ext }) { edges { node { ${PARTICIPANT_FIELDS} } } }
+        node(id: $id) { ... on Participant { ${PARTICIPANT_FIELDS} } }
+        _entities(representations: $rep) { ... on Participant { ${PARTICIPANT_FIELDS} } }
+        person(id: "${written.person.id}") { participants { edges { node { ${PARTICIPANT_FIELDS} } } } } }`,
+      { id: written.id, key: program.key, serial: written.serialNumber, ext: externalId, rep: [{ __typename: "Participant", id: written.id }] },
+    );
+    expect(closed.statusChangedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    for (const read of [reads.byId, reads.bySerial, reads.byExternalId, reads.list.edges[0].node, reads.node, reads._entities[0], reads.person.participants.edges[0].node]) {
+      expect(read).toEqual(closed);
+    }
+    expect(closed.customFields.find((f: { key: string }) => f.key === "shirt")).toMatchObject({ value: "l", displayValue: "Large" });
+  });
+
   it("finds by id, by programKey + serialNumber and by programKey + externalId", async () => {
     const externalId = unique("p");
     const p = await enroll(tenant, program.key, { externalId });
