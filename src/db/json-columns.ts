@@ -9,11 +9,12 @@ type RuntimeModels = Record<string, { fields: { name: string; dbName?: string | 
  * Column names come from the client's own data model, so a renamed column cannot drift from this
  * SQL. Timestamps arrive as PostgreSQL writes them in JSON (ISO 8601 with an offset, e.g.
  * `2026-07-01T10:30:00.12+00:00`): DateTime serialises such a string exactly like a Date, and
- * formatting them in SQL instead cost more than the rest of the page's JSON.
+ * formatting them in SQL instead cost more than the rest of the page's JSON. With `only`, just
+ * those fields (unknown names are skipped).
  */
-export function jsonPairsSql(prisma: PrismaClient, model: string, alias: string): string {
+export function jsonPairsSql(prisma: PrismaClient, model: string, alias: string, only?: ReadonlySet<string>): string {
   const runtime = (prisma as unknown as { _runtimeDataModel: { models: RuntimeModels } })._runtimeDataModel.models[model];
-  const fields = getDatamodel().datamodel.models[model]?.fields.filter((f) => f.kind === "scalar" || f.kind === "enum");
+  const fields = getDatamodel().datamodel.models[model]?.fields.filter((f) => (f.kind === "scalar" || f.kind === "enum") && (!only || only.has(f.name)));
   if (!runtime || !fields) throw new Error(`Unknown model ${model}`);
   return fields.map((field) => `'${field.name}', ${alias}."${runtime.fields.find((f) => f.name === field.name)?.dbName ?? field.name}"`).join(", ");
 }

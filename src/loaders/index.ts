@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { Database } from "../db/client.js";
 import { isUuid } from "../services/validate.js";
-import { participantReader, STORED_VALUES_SQL, type ParticipantRow, type StoredValue } from "./participant-reader.js";
+import { participantReader, storedValuesSql, type ParticipantRow, type StoredValue } from "./participant-reader.js";
 import type {
   CustomFieldDefinition,
   LedgerTotal,
@@ -72,7 +72,7 @@ export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: stri
     // participant reader folds them: 50 rows to decode for a page instead of 1,000.
     customValuesByParticipantId: new DataLoader<string, Record<string, StoredValue>>(async (ids) => {
       const rows = await raw.query<{ participantId: string; values: string }>(
-        `SELECT participant_id AS "participantId", ${STORED_VALUES_SQL}::text AS values
+        `SELECT participant_id AS "participantId", ${storedValuesSql(true)}::text AS values
          FROM custom_field_value v WHERE workspace_id = $1 AND participant_id = ANY($2::uuid[]) GROUP BY participant_id`,
         [workspaceId, ids],
       );

@@ -3,8 +3,8 @@ import { jsonPairsSql } from "../db/json-columns.js";
 import type { CustomFieldDefinition, Participant, Person } from "../generated/prisma/client.js";
 import { SqlParams } from "../services/participant-sql.js";
 
-/** A stored custom value as read: the value and when it was last written (ISO 8601, with an offset). */
-export type StoredValue = [value: unknown, updatedAt: string];
+/** A stored custom value as read: the value and, when asked for, when it was last written (ISO 8601, with an offset). */
+export type StoredValue = [value: unknown, updatedAt?: string];
 
 /**
  * A participant as the reader returns it: Prisma's fields (timestamps as ISO strings), its person,
@@ -20,6 +20,10 @@ export interface ParticipantRead {
   limit?: number;
   /** Also read custom values and the definitions of the programs on the page. */
   customFields: boolean;
+  /** When each custom value was written; only `CustomFieldValue.updatedAt` needs it. */
+  valueTimes?: boolean;
+  /** The person's fields to read (`id` always comes); every field when absent. */
+  personFields?: Iterable<string>;
 }
 
 export interface ParticipantReader {
@@ -30,9 +34,11 @@ export interface ParticipantReader {
 }
 
 let columns: { participant: string; person: string; definition: string } | undefined;
+const personColumns = new Map<string, string>();
 
 /** The values of one participant, keyed by field id; shared with the values loader. */
-export const STORED_VALUES_SQL = `json_object_agg(v.field_id, json_build_array(v.value, v.updated_at))`;
+export const storedValuesSql = (times: boolean) =>
+  `json_object_agg(v.field_id, json_build_array(v.value${times ? ", v.updated_at" : ""}))`;
 
 /**
  * Reads participants with one statement: PostgreSQL selects the page, joins each person, folds
@@ -48,6 +54,16 @@ export function participantReader(db: Database, workspaceId: string, definitions
     definition: jsonPairsSql(db.prisma, "CustomFieldDefinition", "d"),
   };
   const { participant, person, definition } = columns;
+  // A page usually shows a few of a person's two dozen columns: reading only those halves the
+  // document PostgreSQL builds and Node decodes.
+  const personSql = (fields: Iterable<string> | undefined) => {
+    if (!fields) return person;
+    const only = new Set(["id", ...fields]);
+    const key = [...only].sort().join(",");
+    let sql = personColumns.get(key);
+    if (!sql) personColumns.set(key, (sql = jsonPairsSql(db.prisma, "Person", "pe", only)));
+    return sql;
+  };
   const from = (where: string[]) =>
     `FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.workspace_id = $1${where.map((c) => ` AND ${c}`).join("")}`;
 
@@ -58,10 +74,10 @@ export function participantReader(db: Database, workspaceId: string, definitions
       return params;
     },
 
-    async read({ where, params, orderBy, limit, customFields }) {
+    async read({ where, params, orderBy, limit, customFields, valueTimes = true, personFields }) {
       // The page is chosen on ids alone, then each row is joined back and built: the JSON of a row
       // is never computed for rows the LIMIT drops.
-      const values = customFields ? `, 'customValues', (SELECT ${STORED_VALUES_SQL} FROM custom_field_value v WHERE v.participant_id = p.id)` : "";
+      const values = customFields ? `, 'customValues', (SELECT ${storedValuesSql(valueTimes)} FROM custom_field_value v WHERE v.participant_id = p.id)` : "";
       // array_agg(p.program_id) belongs to the outer query: the programs of the page's rows.
       const programDefinitions = customFields
         ? `(SELECT json_agg(json_build_object(${definition}) ORDER BY d.created_at, d.key)
@@ -69,7 +85,7 @@ export function participantReader(db: Database, workspaceId: string, definitions
         : "NULL";
       const sql = `
         SELECT json_build_object(
-          'rows', coalesce(json_agg(json_build_object(${participant}, 'person', json_build_object(${person})${values}) ORDER BY ${orderBy}), '[]'),
+          'rows', coalesce(json_agg(json_build_object(${participant}, 'person', json_build_object(${personSql(personFields)})${values}) ORDER BY ${orderBy}), '[]'),
           'definitions', ${programDefinitions}
         )::text AS doc
         FROM (SELECT p.id ${from(where)} ORDER BY ${orderBy}${limit === undefined ? "" : ` LIMIT ${params.add(limit)}`}) page

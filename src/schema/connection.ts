@@ -40,13 +40,14 @@ function fieldsOf(sets: readonly SelectionSetNode[], info: GraphQLResolveInfo): 
 }
 
 /**
- * Whether the client selected any of `names` on the nodes of a connection, so that a reader can
- * leave out what nobody asked for. Directives are ignored: at worst something is read unused.
+ * The names of the fields the client selected at `path` below the current field (through
+ * fragments), so that a reader can leave out what nobody asked for. Directives are ignored: at
+ * worst something is read and not used.
  */
-export function selectsOnNodes(info: GraphQLResolveInfo, names: string[]): boolean {
+export function selectedFields(info: GraphQLResolveInfo, path: string[]): Set<string> {
   let sets = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
-  for (const step of ["edges", "node"]) {
+  for (const step of path) {
     sets = fieldsOf(sets, info).flatMap((field) => (field.name.value === step && field.selectionSet ? [field.selectionSet] : []));
   }
-  return fieldsOf(sets, info).some((field) => names.includes(field.name.value));
+  return new Set(fieldsOf(sets, info).map((field) => field.name.value));
 }

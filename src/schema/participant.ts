@@ -13,7 +13,7 @@ import {
 } from "../services/participant.js";
 import { builder, type Context } from "./builder.js";
 import { DeletePayload, NodeInterface, OrderDirectionEnum, pageArgs, StatusEnum } from "./common.js";
-import { connectionOf, selectsOnNodes } from "./connection.js";
+import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { commonFilterFields } from "./filter.js";
 import { CreatePersonInput, PersonRef } from "./person.js";
@@ -43,6 +43,9 @@ function customFieldValues(p: ParticipantShape, ctx: Context): CustomFieldValueS
   );
 }
 
+/** Participant fields that read through to the person, by the person's field they read. */
+const READ_THROUGH = ["email", "phone", "firstName", "lastName", "displayName"] as const;
+
 const personField = <K extends keyof Person>(key: K) =>
   async (p: ParticipantShape, _args: unknown, ctx: Context) => (await personOf(p, ctx))[key] as string | null;
 
@@ -59,11 +62,7 @@ export const ParticipantRef = builder.prismaObject("Participant", {
     statusReason: t.exposeString("statusReason", { nullable: true }),
     statusChangedAt: t.expose("statusChangedAt", { type: "DateTime", nullable: true }),
     // The profile is the person's: these read through to it.
-    email: t.string({ nullable: true, resolve: personField("email") }),
-    phone: t.string({ nullable: true, resolve: personField("phone") }),
-    firstName: t.string({ nullable: true, resolve: personField("firstName") }),
-    lastName: t.string({ nullable: true, resolve: personField("lastName") }),
-    displayName: t.string({ nullable: true, resolve: personField("displayName") }),
+    ...Object.fromEntries(READ_THROUGH.map((key) => [key, t.string({ nullable: true, resolve: personField(key) })])),
     tags: t.exposeStringList("tags"),
     attributes: t.field({ type: "JSONObject", resolve: (p) => (p.attributes ?? {}) as Record<string, unknown> }),
     customFields: t.field({
@@ -143,14 +142,23 @@ function participantPage(
     return { params, where: [`${column} = ${params.add(value)}`, ...participantFilterSql(args.filter, params)] };
   };
   matching(); // A bad filter is refused even when no row is asked for.
-  const customFields = selectsOnNodes(info, ["customFields", "customField"]);
+  // Read what the nodes select: custom values (and their times) only when asked for, and only the
+  // person's fields that the page shows or sorts by.
+  const node = selectedFields(info, ["edges", "node"]);
+  const customFields = node.has("customFields") || node.has("customField");
+  const valueTimes = ["customFields", "customField"].some((f) => selectedFields(info, ["edges", "node", f]).has("updatedAt"));
+  const personFields = [
+    ...selectedFields(info, ["edges", "node", "person"]),
+    ...READ_THROUGH.filter((f) => node.has(f)),
+    ...(sort.path[0] === "person" ? sort.path.slice(1) : []),
+  ];
   return keysetPageBy(
     args,
     sort,
     (take, after) => {
       const query = matching();
       if (after) query.where.push(afterSql(sort, after, query.params));
-      return reader.read({ ...query, orderBy: orderSql(sort), limit: take, customFields });
+      return reader.read({ ...query, orderBy: orderSql(sort), limit: take, customFields, valueTimes, personFields });
     },
     () => reader.count(matching()),
   );
