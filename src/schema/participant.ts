@@ -125,6 +125,19 @@ interface ParticipantListArgs extends PageArgs {
 }
 
 /**
+ * What to read for the participants selected at `path`: custom values (and their times) only when
+ * asked for, and only the person's fields that are shown (or sorted by, `sortedBy`).
+ */
+function readPlan(info: GraphQLResolveInfo, path: string[], sortedBy: string[] = []) {
+  const node = selectedFields(info, path);
+  return {
+    customFields: node.has("customFields") || node.has("customField"),
+    valueTimes: ["customFields", "customField"].some((f) => selectedFields(info, [...path, f]).has("updatedAt")),
+    personFields: [...selectedFields(info, [...path, "person"]), ...READ_THROUGH.filter((f) => node.has(f)), ...sortedBy],
+  };
+}
+
+/**
  * One page of the participants whose `column` (program or person) is `value`; shared by the root
  * list, programs and persons. Custom values are read only when the client selected them.
  */
@@ -142,23 +155,14 @@ function participantPage(
     return { params, where: [`${column} = ${params.add(value)}`, ...participantFilterSql(args.filter, params)] };
   };
   matching(); // A bad filter is refused even when no row is asked for.
-  // Read what the nodes select: custom values (and their times) only when asked for, and only the
-  // person's fields that the page shows or sorts by.
-  const node = selectedFields(info, ["edges", "node"]);
-  const customFields = node.has("customFields") || node.has("customField");
-  const valueTimes = ["customFields", "customField"].some((f) => selectedFields(info, ["edges", "node", f]).has("updatedAt"));
-  const personFields = [
-    ...selectedFields(info, ["edges", "node", "person"]),
-    ...READ_THROUGH.filter((f) => node.has(f)),
-    ...(sort.path[0] === "person" ? sort.path.slice(1) : []),
-  ];
+  const plan = readPlan(info, ["edges", "node"], sort.path[0] === "person" ? sort.path.slice(1) : []);
   return keysetPageBy(
     args,
     sort,
     (take, after) => {
       const query = matching();
       if (after) query.where.push(afterSql(sort, after, query.params));
-      return reader.read({ ...query, orderBy: orderSql(sort), limit: take, customFields, valueTimes, personFields });
+      return reader.read({ ...query, ...plan, orderBy: orderSql(sort), limit: take });
     },
     () => reader.count(matching()),
   );
@@ -204,8 +208,15 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "One participant by `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.",
     args: { id: t.arg.id(), programKey: t.arg.string(), serialNumber: t.arg.int(), externalId: t.arg.string() },
-    resolve: (_root, args, ctx) =>
-      findParticipant(ctx.loaders, ctx.programIds, ctx.db, ctx.caller.workspaceId, { ...args, id: args.id == null ? args.id : String(args.id) }),
+    resolve: (_root, args, ctx, info) =>
+      findParticipant(
+        ctx.loaders,
+        ctx.programIds,
+        ctx.db,
+        ctx.caller.workspaceId,
+        { ...args, id: args.id == null ? args.id : String(args.id) },
+        readPlan(info, []),
+      ),
   }),
   participants: t.field({
     type: ParticipantConnection,

@@ -7,7 +7,7 @@ import { checkCustomValues, type CustomValueInput, writeCustomValues } from "./c
 import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import type { Loaders } from "../loaders/index.js";
-import type { ParticipantRow } from "../loaders/participant-reader.js";
+import type { ParticipantRead, ParticipantRow } from "../loaders/participant-reader.js";
 import { inTransaction } from "./transaction.js";
 import { isUuid, optionalTags } from "./validate.js";
 
@@ -67,7 +67,8 @@ async function requireProgram(db: ScopedPrisma | Tx, key: string): Promise<Progr
 
 /**
  * One participant by id, by program key and serial number, or by program key and external id,
- * read with its person and custom values in one statement; program ids come from the cache.
+ * read with its person and custom values (as `plan` asks) in one statement; program ids come from
+ * the cache.
  */
 export async function findParticipant(
   loaders: Pick<Loaders, "participants" | "participantById">,
@@ -75,6 +76,7 @@ export async function findParticipant(
   db: ScopedPrisma,
   workspaceId: string,
   args: { id?: string | null; programKey?: string | null; serialNumber?: number | null; externalId?: string | null },
+  plan: Pick<ParticipantRead, "customFields" | "valueTimes" | "personFields"> = { customFields: true },
 ): Promise<ParticipantRow | null> {
   const { id, programKey, serialNumber, externalId } = args;
   const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
@@ -93,7 +95,7 @@ export async function findParticipant(
     `p.program_id = ${params.add(programId)}`,
     bySerial ? `p.serial_number = ${params.add(serialNumber)}` : `p.external_id = ${params.add(externalId)}`,
   ];
-  const [row] = await loaders.participants.read({ where, params, orderBy: "p.id", limit: 1, customFields: true });
+  const [row] = await loaders.participants.read({ ...plan, where, params, orderBy: "p.id", limit: 1 });
   return row ?? null;
 }
 
