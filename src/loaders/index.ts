@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { Database } from "../db/client.js";
 import { isUuid } from "../services/validate.js";
-import { participantReader, storedValuesSql, type ParticipantRow, type StoredValue } from "./participant-reader.js";
+import { participantReader, storedValueSql, type ParticipantRow, type StoredValue } from "./participant-reader.js";
 import type {
   CustomFieldDefinition,
   LedgerTotal,
@@ -36,15 +36,12 @@ export type PersonAttributeWithBucket = PersonAttribute & { bucket: { name: stri
  * never serve another tenant, and they die with the request.
  */
 export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: string) {
-  /** Definitions by program id, as far as this request has read them; see customFieldsOf. */
-  const definitions = new Map<string, CustomFieldDefinition[]>();
-  const participants = participantReader(raw, workspaceId, definitions);
+  const participants = participantReader(raw, workspaceId);
   const everyField = (where: string, ids: string[], orderBy: string) => {
     const params = participants.params();
     return participants.read({ where: [`${where} = ANY(${params.add(ids.filter(isUuid))}::uuid[])`], params, orderBy, customFields: true });
   };
   return {
-    definitions,
     participants,
     personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: ids } } }), (p) => p.id),
     personByExternalId: byKey<string, Person>(
@@ -63,7 +60,6 @@ export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: stri
            FROM custom_field_definition WHERE workspace_id = $1 AND program_id = ANY($2::uuid[]) ORDER BY created_at, key`,
           [workspaceId, ids],
         );
-        for (const id of ids) if (!definitions.has(id)) definitions.set(id, rows.filter((d) => d.programId === id));
         return rows;
       },
       (f) => f.programId,
@@ -72,7 +68,7 @@ export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: stri
     // participant reader folds them: 50 rows to decode for a page instead of 1,000.
     customValuesByParticipantId: new DataLoader<string, Record<string, StoredValue>>(async (ids) => {
       const rows = await raw.query<{ participantId: string; values: string }>(
-        `SELECT participant_id AS "participantId", ${storedValuesSql(true)}::text AS values
+        `SELECT participant_id AS "participantId", json_object_agg(v.field_id, ${storedValueSql(true)})::text AS values
          FROM custom_field_value v WHERE workspace_id = $1 AND participant_id = ANY($2::uuid[]) GROUP BY participant_id`,
         [workspaceId, ids],
       );

@@ -7,10 +7,16 @@ import { SqlParams } from "../services/participant-sql.js";
 export type StoredValue = [value: unknown, updatedAt?: string];
 
 /**
- * A participant as the reader returns it: Prisma's fields (timestamps as ISO strings), its person,
- * and, when asked for, its custom values by field id (null when it has none).
+ * A participant as the reader returns it: Prisma's fields (timestamps as ISO strings) and its
+ * person; when custom fields were asked for, `definitions` are every definition of its program
+ * (archived ones too, oldest first) and `customValues` its values in the same order, null where
+ * unset. Both come from the same statement, so they always line up.
  */
-export type ParticipantRow = Participant & { person: Person; customValues?: Record<string, StoredValue> | null };
+export type ParticipantRow = Participant & {
+  person: Person;
+  definitions?: CustomFieldDefinition[];
+  customValues?: (StoredValue | null)[] | null;
+};
 
 export interface ParticipantRead {
   /** Conditions over `participant p JOIN person pe`, with parameters from `params`. */
@@ -36,9 +42,10 @@ export interface ParticipantReader {
 let columns: { participant: string; person: string; definition: string } | undefined;
 const personColumns = new Map<string, string>();
 
-/** The values of one participant, keyed by field id; shared with the values loader. */
-export const storedValuesSql = (times: boolean) =>
-  `json_object_agg(v.field_id, json_build_array(v.value${times ? ", v.updated_at" : ""}))`;
+/** One stored value as a JSON array, `[value]` or `[value, updatedAt]`; shared with the values loader. */
+export const storedValueSql = (times: boolean) => `json_build_array(v.value${times ? ", v.updated_at" : ""})`;
+
+const DEFINITION_ORDER = "d.created_at, d.key";
 
 /**
  * Reads participants with one statement: PostgreSQL selects the page, joins each person, folds
@@ -47,14 +54,14 @@ export const storedValuesSql = (times: boolean) =>
  * request sends one statement however many rows and fields the page has. Raw SQL is not
  * tenant-scoped by Prisma, so every statement names the workspace (`$1`).
  */
-export function participantReader(db: Database, workspaceId: string, definitions: Map<string, CustomFieldDefinition[]>): ParticipantReader {
+export function participantReader(db: Database, workspaceId: string): ParticipantReader {
   columns ??= {
     participant: jsonPairsSql(db.prisma, "Participant", "p"),
     person: jsonPairsSql(db.prisma, "Person", "pe"),
     definition: jsonPairsSql(db.prisma, "CustomFieldDefinition", "d"),
   };
   const { participant, person, definition } = columns;
-  // A page usually shows a few of a person's two dozen columns: reading only those halves the
+  // A page usually shows a few of a person's two dozen columns: reading only those shrinks the
   // document PostgreSQL builds and Node decodes.
   const personSql = (fields: Iterable<string> | undefined) => {
     if (!fields) return person;
@@ -75,14 +82,19 @@ export function participantReader(db: Database, workspaceId: string, definitions
     },
 
     async read({ where, params, orderBy, limit, customFields, valueTimes = true, personFields }) {
-      // The page is chosen on ids alone, then each row is joined back and built: the JSON of a row
-      // is never computed for rows the LIMIT drops.
-      const values = customFields ? `, 'customValues', (SELECT ${storedValuesSql(valueTimes)} FROM custom_field_value v WHERE v.participant_id = p.id)` : "";
+      // Values in definition order, positionally: keys would repeat a field id on every value.
+      const values = customFields
+        ? `, 'customValues', (SELECT json_agg(CASE WHEN v.field_id IS NULL THEN NULL ELSE ${storedValueSql(valueTimes)} END ORDER BY ${DEFINITION_ORDER})
+            FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
+            WHERE d.program_id = p.program_id)`
+        : "";
       // array_agg(p.program_id) belongs to the outer query: the programs of the page's rows.
       const programDefinitions = customFields
-        ? `(SELECT json_agg(json_build_object(${definition}) ORDER BY d.created_at, d.key)
+        ? `(SELECT json_agg(json_build_object(${definition}) ORDER BY ${DEFINITION_ORDER})
             FROM custom_field_definition d WHERE d.workspace_id = $1 AND d.program_id = ANY(array_agg(p.program_id)))`
         : "NULL";
+      // The page is chosen on ids alone, then each row is joined back and built: the JSON of a row
+      // is never computed for rows the LIMIT drops.
       const sql = `
         SELECT json_build_object(
           'rows', coalesce(json_agg(json_build_object(${participant}, 'person', json_build_object(${personSql(personFields)})${values}) ORDER BY ${orderBy}), '[]'),
@@ -91,13 +103,15 @@ export function participantReader(db: Database, workspaceId: string, definitions
         FROM (SELECT p.id ${from(where)} ORDER BY ${orderBy}${limit === undefined ? "" : ` LIMIT ${params.add(limit)}`}) page
         JOIN participant p ON p.id = page.id JOIN person pe ON pe.id = p.person_id`;
       const [{ doc }] = await db.query<{ doc: string }>(sql, params.values);
-      const { rows, definitions: read } = JSON.parse(doc) as { rows: ParticipantRow[]; definitions: CustomFieldDefinition[] | null };
+      const { rows, definitions } = JSON.parse(doc) as { rows: ParticipantRow[]; definitions: CustomFieldDefinition[] | null };
       if (customFields) {
-        // Every program on the page gets its list of definitions, empty if it has none; a list
-        // the request already holds stays, so that all participants of a program see the same.
-        const unknown = new Set(rows.map((row) => row.programId).filter((id) => !definitions.has(id)));
-        for (const id of unknown) definitions.set(id, []);
-        for (const d of read ?? []) if (unknown.has(d.programId)) definitions.get(d.programId)!.push(d);
+        const byProgram = new Map<string, CustomFieldDefinition[]>();
+        for (const d of definitions ?? []) {
+          const list = byProgram.get(d.programId);
+          if (list) list.push(d);
+          else byProgram.set(d.programId, [d]);
+        }
+        for (const row of rows) row.definitions = byProgram.get(row.programId) ?? [];
       }
       return rows;
     },

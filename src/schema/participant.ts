@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from "graphql";
-import type { CustomFieldDefinition, Participant, Person } from "../generated/prisma/client.js";
-import type { ParticipantRow, StoredValue } from "../loaders/participant-reader.js";
+import type { Participant, Person } from "../generated/prisma/client.js";
+import type { ParticipantRow } from "../loaders/participant-reader.js";
 import type { ParticipantFilterInput } from "../services/filters.js";
 import { keysetPageBy, type Page, type PageArgs } from "../services/pagination.js";
 import { afterSql, orderSql, participantFilterSql, type SqlSort } from "../services/participant-sql.js";
@@ -20,26 +20,25 @@ import { CreatePersonInput, PersonRef } from "./person.js";
 import { ProgramRef } from "./program.js";
 
 /** A participant from the reader (person and values joined in) or from Prisma (after a write). */
-type ParticipantShape = Participant & { person?: Person; customValues?: Record<string, StoredValue> | null };
+type ParticipantShape = Participant & Partial<Pick<ParticipantRow, "person" | "definitions" | "customValues">>;
 
 /** The participant's person: joined in when the participant came from the reader, else loaded. */
 function personOf(p: ParticipantShape, ctx: Context): Person | Promise<Person> {
   return p.person ?? ctx.loaders.personById.load(p.personId).then((person) => person!);
 }
 
-const withValues = (definitions: CustomFieldDefinition[], values: Record<string, StoredValue>): CustomFieldValueShape[] =>
-  definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: values[definition.id] }));
-
 /**
  * Every non-archived field of the participant's program with its value. A participant from the
- * reader carries its values, and the request already holds its program's definitions: no
- * statement and no promise. Otherwise definitions once per program and values once per page.
+ * reader carries both, in the same order: no statement and no promise. Otherwise definitions once
+ * per program and values once per page.
  */
 function customFieldValues(p: ParticipantShape, ctx: Context): CustomFieldValueShape[] | Promise<CustomFieldValueShape[]> {
-  const definitions = ctx.loaders.definitions.get(p.programId);
-  if (definitions && p.customValues !== undefined) return withValues(definitions, p.customValues ?? {});
+  if (p.definitions && p.customValues !== undefined) {
+    const values = p.customValues ?? [];
+    return p.definitions.flatMap((definition, i) => (definition.archived ? [] : [{ definition, stored: values[i] ?? undefined }]));
+  }
   return Promise.all([ctx.loaders.customFieldsByProgramId.load(p.programId), ctx.loaders.customValuesByParticipantId.load(p.id)]).then(
-    ([all, values]) => withValues(all, values),
+    ([definitions, values]) => definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: values[definition.id] })),
   );
 }
 
