@@ -35,7 +35,11 @@ function personOf(p: ParticipantShape, ctx: Context): Person | Promise<Person> {
 function customFieldValues(p: ParticipantShape, ctx: Context): CustomFieldValueShape[] | Promise<CustomFieldValueShape[]> {
   if (p.definitions && p.customValues !== undefined) {
     const values = p.customValues ?? [];
-    return p.definitions.flatMap((definition, i) => (definition.archived ? [] : [{ definition, stored: values[i] ?? undefined }]));
+    const fields: CustomFieldValueShape[] = [];
+    for (let i = 0; i < p.definitions.length; i++) {
+      if (!p.definitions[i]!.archived) fields.push({ definition: p.definitions[i]!, stored: values[i] ?? undefined });
+    }
+    return fields;
   }
   return Promise.all([ctx.loaders.customFieldsByProgramId.load(p.programId), ctx.loaders.customValuesByParticipantId.load(p.id)]).then(
     ([definitions, values]) => definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: values[definition.id] })),

@@ -99,13 +99,16 @@ export function displayValue(def: Definition, value: unknown): string | null {
 const formatted = new WeakMap<Definition, Map<unknown, string>>();
 const CACHED = new Set<FieldType>(["SELECT", "BOOLEAN", "DATE", "DATETIME"]);
 
+function labelOf(def: Definition, value: unknown): string {
+  return optionsOf(def).find((o) => o.value === value)?.label ?? String(value);
+}
+
 function format(def: Definition, value: unknown): string {
-  const label = (v: unknown) => optionsOf(def).find((o) => o.value === v)?.label ?? String(v);
   switch (def.type) {
     case "SELECT":
-      return label(value);
+      return labelOf(def, value);
     case "MULTI_SELECT":
-      return (value as unknown[]).map(label).join(", ");
+      return (value as unknown[]).map((v) => labelOf(def, v)).join(", ");
     case "BOOLEAN":
       return value ? "Yes" : "No";
     case "DATE":
