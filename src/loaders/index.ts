@@ -53,15 +53,13 @@ export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: stri
     // values, and Prisma's per-row mapping cost more than the statements. Raw SQL is not scoped,
     // so the workspace is named in each statement.
     customFieldsByProgramId: groupedByKey<string, CustomFieldDefinition>(
-      async (ids) => {
-        const rows = await raw.query<CustomFieldDefinition>(
+      (ids) =>
+        raw.query<CustomFieldDefinition>(
           `SELECT id, workspace_id AS "workspaceId", program_id AS "programId", key, label, type, required, options, description,
                   archived, created_at AS "createdAt", updated_at AS "updatedAt"
            FROM custom_field_definition WHERE workspace_id = $1 AND program_id = ANY($2::uuid[]) ORDER BY created_at, key`,
           [workspaceId, ids],
-        );
-        return rows;
-      },
+        ),
       (f) => f.programId,
     ),
     // One row per participant, its values folded into one JSON document keyed by field id, as the

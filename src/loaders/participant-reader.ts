@@ -1,5 +1,5 @@
 import type { Database } from "../db/client.js";
-import { jsonPairsSql } from "../db/json-columns.js";
+import { joinPairs, jsonPairsSql } from "../db/json-columns.js";
 import type { CustomFieldDefinition, Participant, Person } from "../generated/prisma/client.js";
 import { SqlParams } from "../services/participant-sql.js";
 
@@ -39,8 +39,7 @@ export interface ParticipantReader {
   count(query: Pick<ParticipantRead, "where" | "params">): Promise<number>;
 }
 
-let columns: { participant: string; person: string; definition: string } | undefined;
-const personColumns = new Map<string, string>();
+let columns: { participant: string; person: [string, string][]; definition: string } | undefined;
 
 /** One stored value as a JSON array, `[value]` or `[value, updatedAt]`; shared with the values loader. */
 export const storedValueSql = (times: boolean) => `json_build_array(v.value${times ? ", v.updated_at" : ""})`;
@@ -56,20 +55,17 @@ const DEFINITION_ORDER = "d.created_at, d.key";
  */
 export function participantReader(db: Database, workspaceId: string): ParticipantReader {
   columns ??= {
-    participant: jsonPairsSql(db.prisma, "Participant", "p"),
+    participant: joinPairs(jsonPairsSql(db.prisma, "Participant", "p")),
     person: jsonPairsSql(db.prisma, "Person", "pe"),
-    definition: jsonPairsSql(db.prisma, "CustomFieldDefinition", "d"),
+    definition: joinPairs(jsonPairsSql(db.prisma, "CustomFieldDefinition", "d")),
   };
   const { participant, person, definition } = columns;
   // A page usually shows a few of a person's two dozen columns: reading only those shrinks the
-  // document PostgreSQL builds and Node decodes.
+  // document PostgreSQL builds and Node decodes. Kept in the model's order, so that one set of
+  // fields is always one statement text.
   const personSql = (fields: Iterable<string> | undefined) => {
-    if (!fields) return person;
-    const only = new Set(["id", ...fields]);
-    const key = [...only].sort().join(",");
-    let sql = personColumns.get(key);
-    if (!sql) personColumns.set(key, (sql = jsonPairsSql(db.prisma, "Person", "pe", only)));
-    return sql;
+    const only = fields && new Set(["id", ...fields]);
+    return joinPairs(only ? person.filter(([field]) => only.has(field)) : person);
   };
   const from = (where: string[]) =>
     `FROM participant p JOIN person pe ON pe.id = p.person_id WHERE p.workspace_id = $1${where.map((c) => ` AND ${c}`).join("")}`;

@@ -49,8 +49,12 @@ function customFieldValues(p: ParticipantShape, ctx: Context): CustomFieldValueS
 /** Participant fields that read through to the person, by the person's field they read. */
 const READ_THROUGH = ["email", "phone", "firstName", "lastName", "displayName"] as const;
 
-const personField = <K extends keyof Person>(key: K) =>
-  async (p: ParticipantShape, _args: unknown, ctx: Context) => (await personOf(p, ctx))[key] as string | null;
+const personField =
+  <K extends (typeof READ_THROUGH)[number]>(key: K) =>
+  (p: ParticipantShape, _args: unknown, ctx: Context): string | null | Promise<string | null> => {
+    const person = personOf(p, ctx);
+    return person instanceof Promise ? person.then((loaded) => loaded[key]) : person[key];
+  };
 
 export const ParticipantRef = builder.prismaObject("Participant", {
   interfaces: [NodeInterface],
@@ -153,21 +157,20 @@ function participantPage(
   const order = args.orderBy ?? { field: "SERIAL_NUMBER", direction: "ASC" };
   const sort: SqlSort = { ...PARTICIPANT_SORT[order.field], direction: order.direction === "DESC" ? "desc" : "asc" };
   const reader = ctx.loaders.participants;
-  const matching = () => {
-    const params = reader.params();
-    return { params, where: [`${column} = ${params.add(value)}`, ...participantFilterSql(args.filter, params)] };
-  };
-  matching(); // A bad filter is refused even when no row is asked for.
+  // Built (and a bad filter refused) once, even when no row is asked for; the page and the count
+  // each bind their own copy of the parameters.
+  const params = reader.params();
+  const where = [`${column} = ${params.add(value)}`, ...participantFilterSql(args.filter, params)];
   const plan = readPlan(info, ["edges", "node"], sort.path[0] === "person" ? sort.path.slice(1) : []);
   return keysetPageBy(
     args,
     sort,
     (take, after) => {
-      const query = matching();
-      if (after) query.where.push(afterSql(sort, after, query.params));
-      return reader.read({ ...query, ...plan, orderBy: orderSql(sort), limit: take });
+      const page = { where: [...where], params: params.copy() };
+      if (after) page.where.push(afterSql(sort, after, page.params));
+      return reader.read({ ...page, ...plan, orderBy: orderSql(sort), limit: take });
     },
-    () => reader.count(matching()),
+    () => reader.count({ where, params }),
   );
 }
 

@@ -17,6 +17,13 @@ export class SqlParams {
     return `$${this.values.length}`;
   }
 
+  /** The same parameters, to extend for another statement without changing these. */
+  copy(): SqlParams {
+    const copy = new SqlParams();
+    copy.values.push(...this.values);
+    return copy;
+  }
+
   /** A JSON value compared with a jsonb column: sent as its text, never as a driver-converted object. */
   json(value: unknown): string {
     return `${this.add(JSON.stringify(value ?? null))}::jsonb`;
