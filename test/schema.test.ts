@@ -23,17 +23,104 @@ describe("schema.graphql", () => {
     expect(committed).toBe(printSchema());
   });
 
-  it("contains the whole public contract, unchanged", async () => {
+  it("contains the whole public contract, unchanged, but for the 0.2 parts not built yet", async () => {
     if (existsSync(upstream)) expect(contract).toBe(readFileSync(upstream, "utf8"));
     const changes = await diff(parse(contract), parse(committed));
-    const problems = changes.filter(
-      (c) =>
-        c.criticality.level === CriticalityLevel.Breaking ||
-        (c.criticality.level === CriticalityLevel.Dangerous && !/^Directive 'key' was added/.test(c.message)),
-    );
-    expect(problems.map((c) => c.message)).toEqual([]);
+    const problems = changes
+      .filter(
+        (c) =>
+          c.criticality.level === CriticalityLevel.Breaking ||
+          (c.criticality.level === CriticalityLevel.Dangerous && !/^Directive 'key' was added/.test(c.message)),
+      )
+      .map((c) => ({ path: c.path ?? (/subscription type/.test(c.message) ? "Subscription" : ""), message: c.message }));
+    const unbuilt = (path: string) => NOT_BUILT_YET.some((part) => path === part || path.startsWith(`${part}.`));
+    expect(problems.filter((p) => !unbuilt(p.path)).map((p) => p.message)).toEqual([]);
+    // A part that is built leaves the list: an entry no difference needs any more is stale.
+    expect(NOT_BUILT_YET.filter((part) => !problems.some((p) => p.path === part || p.path.startsWith(`${part}.`)))).toEqual([]);
   });
 });
+
+/**
+ * The 0.2 contract (lines marked `# 0.2` in docs/contract.graphql) lands in parts; these are the
+ * parts the schema does not have yet, by type or field. Each 0.2 change removes what it builds.
+ */
+const NOT_BUILT_YET = [
+  // A complete person, writes by the caller's ids, merge, keys (SPEC §7–§8)
+  "Gender",
+  "ExternalIdentity",
+  "ExternalIdentityInput",
+  "Consent",
+  "ConsentInput",
+  "Location.continent",
+  "Location.regionName",
+  "LocationInput.continent",
+  "LocationInput.regionName",
+  "Person.gender",
+  "Person.score",
+  "Person.role",
+  "Person.accountId",
+  "Person.signedUpAt",
+  "Person.identities",
+  "Person.consent",
+  "Person.inferredLocation",
+  "Person.customFields",
+  "Person.customField",
+  "PersonFilter.customFields",
+  "PersonFilter.identity",
+  "Query.person.identity",
+  "Query.personFields",
+  "Query.apiKeys",
+  "CreatePersonInput",
+  "UpdatePersonInput",
+  "UpdateParticipantInput",
+  "LedgerEntryInput",
+  "Mutation.updatePerson",
+  "Mutation.setPersonStatus",
+  "Mutation.deletePerson",
+  "Mutation.setAttributes",
+  "Mutation.updateParticipant",
+  "Mutation.setParticipantStatus",
+  "Mutation.deleteParticipant",
+  "Mutation.setTier",
+  "Mutation.rotateApiKey",
+  "Mutation.definePersonField",
+  "Mutation.mergePersons",
+  // History and change events (SPEC §10)
+  "EntityType",
+  "ChangeOperation",
+  "FieldChange",
+  "Change",
+  "ChangeEdge",
+  "ChangeConnection",
+  "ChangeFilter",
+  "Subscription",
+  "Person.changes",
+  "Participant.changes",
+  "Query.changes",
+  "WebhookDeliveryStatus",
+  "WebhookEndpoint",
+  "CreatedWebhookEndpoint",
+  "WebhookDelivery",
+  "WebhookDeliveryEdge",
+  "WebhookDeliveryConnection",
+  "WebhookEndpointInput",
+  "UpdateWebhookEndpointInput",
+  "Query.webhookEndpoints",
+  "Mutation.createWebhookEndpoint",
+  "Mutation.updateWebhookEndpoint",
+  "Mutation.deleteWebhookEndpoint",
+  "Mutation.rotateWebhookSecret",
+  "Mutation.redeliverWebhook",
+  // Import and export (SPEC §11)
+  "ImportRowStatus",
+  "FieldError",
+  "ImportRowResult",
+  "ImportResult",
+  "ImportParticipantRow",
+  "Query.personExport",
+  "Mutation.importPeople",
+  "Mutation.importParticipants",
+];
 
 describe("federation", () => {
   let h: Harness;
