@@ -4,7 +4,9 @@ import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { readFileSync } from "node:fs";
-import { GraphQLError } from "graphql";
+import { boundedMetrics } from "./metrics.js";
+import { requestGate } from "./request-gate.js";
+import { GraphQLError, type ExecutionResult } from "graphql";
 import { createYoga, type Plugin, useErrorHandler, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { authenticate } from "./auth/api-key.js";
@@ -25,7 +27,8 @@ import { buildSchema } from "./schema/index.js";
 
 export interface AppDeps {
   db: Database;
-  config: Pick<Config, "graphiql"> & Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing">>;
+  config: Pick<Config, "graphiql"> &
+    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader">>;
   logger: Logger;
   /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
   rateLimiter?: RateLimiter;
@@ -58,17 +61,48 @@ function withExtensions(error: GraphQLError, extensions: Record<string, unknown>
   return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, ...extensions } });
 }
 
-/** Request ids, rate-limit headers and the SQL count on every response, and one log line each. */
-function requestIdPlugin(logger: Logger): Plugin {
-  const started = new WeakMap<Request, number>();
+const startedAt = new WeakMap<Request, number>();
+
+/** `to` stands in for `from` once the request gate hands on a copy with the body buffered. */
+function carryRequestState(from: Request, to: Request): void {
+  requestIds.set(to, requestIdOf(from));
+  const started = startedAt.get(from);
+  if (started !== undefined) startedAt.set(to, started);
+}
+
+/**
+ * Every error leaves with a code: masked ones also carry the request id, so a user can quote it
+ * and we can find the log line; a request refused before execution (syntax, validation, query
+ * limits) is the client's to fix. With introspection off, no message suggests a name.
+ */
+function normaliseErrors(errors: readonly GraphQLError[], requestId: string, suggest: boolean): GraphQLError[] {
+  return errors.map((error) => {
+    const code = error.extensions?.code;
+    let normalised = error;
+    if (code === "INTERNAL_SERVER_ERROR") normalised = withExtensions(error, { requestId });
+    else if ((code === undefined && !error.path) || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") {
+      normalised = withExtensions(error, { code: "BAD_USER_INPUT" });
+    }
+    if (!suggest && SUGGESTION.test(normalised.message)) {
+      normalised = new GraphQLError(normalised.message.replace(SUGGESTION, ""), { ...normalised, extensions: normalised.extensions });
+    }
+    return normalised;
+  });
+}
+
+// graphql-js ends a message with its guesses: `Did you mean "a", "b" or "c"?`.
+const SUGGESTION = /\s*Did you mean [^?]*\?\s*$/;
+
+/** Request ids, rate-limit headers (and, when asked for, the SQL count) on every response, and one log line each. */
+function requestIdPlugin(logger: Logger, { sqlStatementsHeader, suggest }: { sqlStatementsHeader: boolean; suggest: boolean }): Plugin {
   return {
     onRequest({ request }) {
-      started.set(request, performance.now());
+      startedAt.set(request, performance.now());
     },
     onResponse({ request, response }) {
       const requestId = requestIdOf(request);
       response.headers.set("X-Request-Id", requestId);
-      const began = started.get(request);
+      const began = startedAt.get(request);
       logger.info(
         { requestId, method: request.method, path: new URL(request.url).pathname, status: response.status, ms: began && Math.round(performance.now() - began) },
         "request",
@@ -79,25 +113,15 @@ function requestIdPlugin(logger: Logger): Plugin {
         response.headers.set("X-RateLimit-Remaining", String(limit.remaining));
         response.headers.set("X-RateLimit-Reset", String(limit.resetAt));
       }
-      const tally = currentTally();
+      const tally = sqlStatementsHeader ? currentTally() : undefined;
       if (tally) response.headers.set("X-SQL-Statements", String(tally.count));
     },
-    // Every error leaves with a code: masked ones also carry the request id, so a user can quote
-    // it and we can find the log line; a request refused before execution (syntax, validation,
-    // query limits) is the client's to fix.
     onResultProcess({ request, result, setResult }) {
-      if (Array.isArray(result) || !("errors" in result) || !result.errors?.length) return;
       const requestId = requestIdOf(request);
-      const errors = result.errors.map((e) => {
-        const error = e as GraphQLError;
-        const code = error.extensions?.code;
-        if (code === "INTERNAL_SERVER_ERROR") return withExtensions(error, { requestId });
-        if ((code === undefined && !error.path) || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") {
-          return withExtensions(error, { code: "BAD_USER_INPUT" });
-        }
-        return error;
-      });
-      setResult({ ...result, errors } as typeof result);
+      const normalise = (one: ExecutionResult) =>
+        one.errors?.length ? { ...one, errors: normaliseErrors(one.errors, requestId, suggest) } : one;
+      if (Array.isArray(result)) setResult(result.map((one) => normalise(one as ExecutionResult)) as typeof result);
+      else if ("errors" in result) setResult(normalise(result as ExecutionResult) as typeof result);
     },
   };
 }
@@ -118,6 +142,8 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
   const programIds = new ProgramIdCache();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  const gate = requestGate({ db, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
 
   return createYoga<Record<string, never>, Context>({
     schema: buildSchema(),
@@ -135,7 +161,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
         }
       : false,
     context: async ({ request }): Promise<Context> => {
-      const caller = await authenticate(db, request.headers);
+      const caller = gate.callerOf(request) ?? (await authenticate(db, request.headers));
       const decision = await limiter.consume(caller.apiKeyId);
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
@@ -156,24 +182,29 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
     },
     plugins: [
       useCompiledExecution(),
-      requestIdPlugin(logger),
-      ...queryLimitPlugins(config.limits ?? DEFAULT_LIMITS),
-      ...(config.graphiql ? [graphiqlAssets()] : []),
+      requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false, suggest: limits.introspection }),
       // Every authenticated request carries a header a browser cannot send cross-site without a
       // preflight, so those headers count as CSRF proof as well as Yoga's own.
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization", "x-api-key"] }),
+      // After CSRF prevention: a cross-site request is refused as such before its key is looked at.
+      gate.plugin,
+      ...queryLimitPlugins(limits),
+      ...(config.graphiql ? [graphiqlAssets()] : []),
       // Federated tracing (ftv1) for routers that ask for it. Off by default: it wraps every
       // resolver of the schema, which costs about a tenth of a large page's time even when no
       // router asks.
       ...(config.federatedTracing ? [useApolloInlineTrace()] : []),
       ...(config.persistedOperations ? [persistedOperations(config.persistedOperations)] : []),
+      // The cause goes to the log with the id the masked error shows the client.
       useErrorHandler(({ errors, context }) => {
-        const request = (context as { request?: Request }).request;
+        // In the execution phase envelop hands over the execution's arguments, not the context.
+        const ours = ((context as { contextValue?: unknown }).contextValue ?? context) as Partial<Context> & { request?: Request };
+        const { requestId, request } = ours;
         for (const error of errors) {
           if (error instanceof GraphQLError && isExpected(error)) continue;
           const original = error instanceof GraphQLError ? error.originalError : error;
           if (original && fromPrismaError(original)) continue;
-          logger.error({ err: original ?? error, requestId: request && requestIdOf(request) }, "unexpected error");
+          logger.error({ err: original ?? error, requestId: requestId ?? (request && requestIdOf(request)) }, "unexpected error");
         }
       }),
       useReadinessCheck({
@@ -187,16 +218,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
           }
         },
       }),
-      usePrometheus({
-        endpoint: "/metrics",
-        registry,
-        metrics: {
-          graphql_yoga_http_duration: true,
-          graphql_envelop_request_duration: true,
-          graphql_envelop_phase_execute: true,
-          graphql_envelop_error_result: true,
-        },
-      }),
+      usePrometheus({ endpoint: "/metrics", registry, ...boundedMetrics(registry) }),
     ],
   });
 }

@@ -1,4 +1,4 @@
-import { execute, getVariableValues, getOperationAST, type DocumentNode, type ExecutionArgs } from "graphql";
+import { execute, getVariableValues, getOperationAST, Kind, visit, BREAK, type DocumentNode, type ExecutionArgs } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import type { Plugin } from "graphql-yoga";
 
@@ -11,7 +11,8 @@ import type { Plugin } from "graphql-yoga";
  * Variables are coerced by graphql-js first: it applies the defaults of input-object fields, which
  * graphql-jit's own coercion leaves out (`PersonOrder.direction`), and words its errors as every
  * other GraphQL server does. Already-coerced values pass graphql-jit's second check unchanged.
- * A document graphql-jit cannot compile runs on graphql-js.
+ * A document graphql-jit cannot compile, or one that nests variables inside a literal, runs on
+ * graphql-js.
  */
 export function useCompiledExecution(): Plugin {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | undefined>>();
@@ -21,8 +22,8 @@ export function useCompiledExecution(): Plugin {
     if (!byOperation) compiled.set(args.document, (byOperation = new Map()));
     const key = args.operationName ?? "";
     if (!byOperation.has(key)) {
-      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-      byOperation.set(key, isCompiledQuery(result) ? result : undefined);
+      const result = variablesInsideLiterals(args.document) ? undefined : compileQuery(args.schema, args.document, args.operationName ?? undefined);
+      byOperation.set(key, result && isCompiledQuery(result) ? result : undefined);
     }
     return byOperation.get(key);
   };
@@ -40,4 +41,27 @@ export function useCompiledExecution(): Plugin {
       setExecuteFn(run as never);
     },
   };
+}
+
+/**
+ * Whether a variable sits inside an object or list literal (`attributes: { a: $v }`). graphql-jit
+ * parses scalar literals without the variables, so a JSON literal would silently lose those keys.
+ */
+function variablesInsideLiterals(document: DocumentNode): boolean {
+  let found = false;
+  let depth = 0;
+  const enter = () => void depth++;
+  const leave = () => void depth--;
+  visit(document, {
+    ObjectValue: { enter, leave },
+    ListValue: { enter, leave },
+    Variable(node, _key, parent) {
+      if (depth > 0 && (parent as { kind?: string } | undefined)?.kind !== Kind.VARIABLE_DEFINITION) {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   BATCH_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
   FEDERATED_TRACING: z.stringbool().default(false),
   INTROSPECTION: z.stringbool().default(true),
+  SQL_STATEMENTS_HEADER: z.stringbool().default(false),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   MAX_DEPTH: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxDepth),
   MAX_COST: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxCost),
   MAX_ALIASES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxAliases),
@@ -49,6 +51,10 @@ export interface Config {
   batchLimit: number;
   /** Apollo federated tracing (ftv1) for routers that ask for it; it wraps every resolver. */
   federatedTracing: boolean;
+  /** X-SQL-Statements on every response: a diagnostic for benchmarks, off by default. */
+  sqlStatementsHeader: boolean;
+  /** How long a stopping server waits for the requests in flight. */
+  shutdownTimeoutMs: number;
   limits: QueryLimits;
 }
 
@@ -76,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     batchLimit: e.BATCH_LIMIT,
     federatedTracing: e.FEDERATED_TRACING,
+    sqlStatementsHeader: e.SQL_STATEMENTS_HEADER,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     limits: {
       ...DEFAULT_LIMITS,
       maxDepth: e.MAX_DEPTH,

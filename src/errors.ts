@@ -86,10 +86,24 @@ export class FieldErrors {
   }
 }
 
-/** Maps a database constraint violation, which can only be detected at write time, to a spec error. */
+/** The PostgreSQL SQLSTATE behind a Prisma error, from a model query or a raw one alike. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta;
+  const code = meta?.driverAdapterError?.cause?.originalCode;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * Maps what only the database can detect, at write time, to a spec error: a unique value taken
+ * by a concurrent writer, a row deleted under a concurrent write, a number out of its column's
+ * range. Anything else stays unexpected.
+ */
 export function fromPrismaError(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === "P2002") return new Conflict("A record with the same unique value already exists.");
+  const state = sqlStateOf(error);
+  if (code === "P2002" || state === "23505") return new Conflict("A record with the same unique value already exists.");
   if (code === "P2025") return new NotFound("Record");
+  if (code === "P2003" || state === "23503") return new NotFound("The record this write refers to");
+  if (state === "22003") return InvalidInput.field([], "A number is out of the range that can be stored.");
   return undefined;
 }

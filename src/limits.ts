@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
-import { GraphQLError } from "graphql";
+import { GraphQLError, type ValidationRule } from "graphql";
+import { isStorableText } from "./services/validate.js";
 import type { Plugin } from "graphql-yoga";
 
 /** Bounds on what one request may ask for; each can be changed through the environment. */
@@ -25,33 +26,54 @@ export const DEFAULT_LIMITS: QueryLimits = {
   introspection: true,
 };
 
-/** The first string in a value that PostgreSQL cannot store: a NUL, or broken UTF-16. */
-function unstorable(value: unknown, path: string[]): string[] | undefined {
-  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? path : undefined;
-  if (value === null || typeof value !== "object") return undefined;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = unstorable(key, [...path, key]) ?? unstorable(inner, [...path, key]);
-    if (found) return found;
+/** How deep JSON may nest in variables: far beyond any real attribute, well short of any stack. */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * The path to the first problem in a value: a string PostgreSQL cannot store (a NUL, broken
+ * UTF-16), or nesting deeper than MAX_JSON_DEPTH. Iterative, so no input can exhaust the stack.
+ */
+function unstorable(root: unknown, rootPath: string[]): { path: string[]; message: string } | undefined {
+  const stack: [unknown, string[]][] = [[root, rootPath]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === "string") {
+      if (!isStorableText(value)) return { path, message: "Not storable text." };
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (path.length - rootPath.length >= MAX_JSON_DEPTH) return { path, message: `Nested deeper than ${MAX_JSON_DEPTH} levels.` };
+    for (const [key, inner] of Object.entries(value)) {
+      if (!isStorableText(key)) return { path: [...path, key], message: "Not storable text." };
+      stack.push([inner, [...path, key]]);
+    }
   }
   return undefined;
 }
 
+const refusal = (problem: { path: string[]; message: string }) =>
+  new GraphQLError("Text with NUL characters or unpaired surrogates, or JSON nested too deep, cannot be stored.", {
+    extensions: { code: "BAD_USER_INPUT", fieldErrors: [problem] },
+  });
+
 /**
- * Text PostgreSQL cannot hold (NUL characters, unpaired surrogates) is refused once, here, for
- * every argument of every operation, rather than failing deep in a query as a server error.
+ * Text PostgreSQL cannot hold (NUL characters, unpaired surrogates) and absurdly deep JSON are
+ * refused once, here, for every argument of every operation: in variables before parsing, in
+ * string literals (where `\u0000` escapes only appear once parsed) during validation.
  */
 function storableText(): Plugin {
+  const literalRule: ValidationRule = (context) => ({
+    StringValue(node) {
+      if (!isStorableText(node.value)) context.reportError(refusal({ path: ["query"], message: "Not storable text." }));
+    },
+  });
   return {
     onParams({ params, setResult }) {
-      const path = unstorable(params.query ?? "", ["query"]) ?? unstorable(params.variables ?? {}, ["variables"]);
-      if (!path) return;
-      setResult({
-        errors: [
-          new GraphQLError("Text with NUL characters or unpaired surrogates cannot be stored.", {
-            extensions: { code: "BAD_USER_INPUT", fieldErrors: [{ path, message: "Not storable text." }] },
-          }),
-        ],
-      });
+      const problem = unstorable(params.query ?? "", ["query"]) ?? unstorable(params.variables ?? {}, ["variables"]);
+      if (problem) setResult({ errors: [refusal(problem)] });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(literalRule);
     },
   };
 }
@@ -67,18 +89,6 @@ export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
     // Keeps the schema from leaking through "Did you mean …?" when introspection is off.
     blockFieldSuggestion: { enabled: !limits.introspection },
   }) as Plugin;
-  const bodySize: Plugin = {
-    onRequest({ request, endResponse, fetchAPI }) {
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > limits.maxBodyBytes) {
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({ errors: [{ message: `Request body over ${limits.maxBodyBytes} bytes.`, extensions: { code: "BAD_USER_INPUT" } }] }),
-            { status: 413, headers: { "content-type": "application/json" } },
-          ),
-        );
-      }
-    },
-  };
-  return [bodySize, storableText(), armor, ...(limits.introspection ? [] : [useDisableIntrospection() as Plugin])];
+  // The body size is bounded by the request gate (request-gate.ts), before the body is read.
+  return [storableText(), armor, ...(limits.introspection ? [] : [useDisableIntrospection() as Plugin])];
 }

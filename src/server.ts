@@ -11,11 +11,13 @@ import type { Logger } from "./logger.js";
 import { ensureDemo } from "./services/demo.js";
 
 // Stopping: accept for up to ACCEPT_GRACE_MS until DRAIN_QUIET_MS pass without a new request,
-// then wait up to DRAIN_TIMEOUT_MS for the requests in flight.
+// then wait up to the drain timeout (`SHUTDOWN_TIMEOUT_MS`, 30 s) for the requests in flight,
+// then give the database and Redis CLOSE_TIMEOUT_MS to close. A request still blocked then (on a
+// row lock, say) is cut off: its transaction rolls back when the connection goes.
 const ACCEPT_GRACE_MS = 5_000;
 const DRAIN_QUIET_MS = 250;
-const DRAIN_TIMEOUT_MS = 30_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const CLOSE_TIMEOUT_MS = 2_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 export interface RunningServer {
   url: string;
@@ -78,12 +80,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Then stop accepting, without http.Server#close's closing of idle sockets, and let every
       // request in flight finish.
       net.Server.prototype.close.call(server);
-      const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       while (active > 0 && Date.now() < deadline) await sleep(20);
       server.closeAllConnections();
-      await closed;
-      await rateLimiter.close();
-      await db.close();
+      await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS)]);
+      await Promise.race([Promise.allSettled([rateLimiter.close(), db.close()]), sleep(CLOSE_TIMEOUT_MS)]);
     })());
   return { url, server, db, demoApiKey, stop };
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/client.js";
-import { Unauthenticated } from "../errors.js";
+import { Forbidden, Unauthenticated } from "../errors.js";
 
 export const SCOPES = ["read", "write", "admin"] as const;
 export type ScopeName = (typeof SCOPES)[number];
@@ -88,4 +88,13 @@ export async function authenticate(db: Database, headers: Headers): Promise<Call
 
 export function mayUseBucket(caller: Caller, bucket: string): boolean {
   return caller.buckets === null || caller.buckets.includes(bucket);
+}
+
+/**
+ * The one check of a key's buckets, for every read, write, filter or sort that names a bucket.
+ * It comes before any look-up, so a key limited to a list learns nothing about the buckets
+ * outside it, not even whether they exist.
+ */
+export function assertBucketAccess(caller: Caller, bucket: string): void {
+  if (!mayUseBucket(caller, bucket)) throw new Forbidden(`This API key may not use the attribute bucket "${bucket}".`);
 }

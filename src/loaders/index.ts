@@ -43,12 +43,13 @@ export function createLoaders(db: ScopedPrisma, raw: Database, workspaceId: stri
   };
   return {
     participants,
-    personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: ids } } }), (p) => p.id),
+    // Ids that are not UUIDs cannot exist; sent to a uuid column they would fail the whole batch.
+    personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: ids.filter(isUuid) } } }), (p) => p.id),
     personByExternalId: byKey<string, Person>(
       (ids) => db.person.findMany({ where: { externalId: { in: ids } } }),
       (p) => p.externalId!,
     ),
-    programById: byKey<string, Program>((ids) => db.program.findMany({ where: { id: { in: ids } } }), (p) => p.id),
+    programById: byKey<string, Program>((ids) => db.program.findMany({ where: { id: { in: ids.filter(isUuid) } } }), (p) => p.id),
     // Definitions and values are read with plain SQL: a page of participants has a thousand
     // values, and Prisma's per-row mapping cost more than the statements. Raw SQL is not scoped,
     // so the workspace is named in each statement.

@@ -76,7 +76,7 @@ builder.mutationFields((t) => ({
         name: input.name,
         scopes: input.scopes.map((s) => s.toLowerCase() as ScopeName),
         buckets: input.buckets,
-      }),
+      }, ctx.caller),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,

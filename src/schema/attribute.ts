@@ -1,5 +1,5 @@
-import { mayUseBucket } from "../auth/api-key.js";
-import { Conflict, Forbidden, InvalidInput } from "../errors.js";
+import { assertBucketAccess, mayUseBucket } from "../auth/api-key.js";
+import { Conflict, InvalidInput } from "../errors.js";
 import { setAttributes } from "../services/person.js";
 import { builder } from "./builder.js";
 import { PersonRef } from "./person.js";
@@ -20,7 +20,7 @@ builder.prismaObjectField(PersonRef, "attributes", (t) =>
     args: { bucket: t.arg.string({ defaultValue: "default" }) },
     resolve: async (person, { bucket }, ctx) => {
       const name = bucket ?? "default";
-      if (!mayUseBucket(ctx.caller, name)) throw new Forbidden(`This API key may not read the attribute bucket "${name}".`);
+      assertBucketAccess(ctx.caller, name);
       const rows = await ctx.loaders.attributesByPersonId.load(person.id);
       return Object.fromEntries(rows.filter((r) => r.bucket.name === name).map((r) => [r.key, r.value]));
     },

@@ -4,7 +4,7 @@ import FederationPlugin from "@pothos/plugin-federation";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { DateTimeResolver, JSONObjectResolver, JSONResolver } from "graphql-scalars";
+import { JSONObjectResolver, JSONResolver } from "graphql-scalars";
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Forbidden } from "../errors.js";
@@ -12,6 +12,7 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import PrismaTypes, { getDatamodel } from "../generated/pothos-types.js";
 import type { Loaders } from "../loaders/index.js";
 import type { ProgramIdCache } from "../services/participant.js";
+import { DateTimeScalar } from "./datetime-scalar.js";
 import { DecimalScalar, type DecimalValue } from "./decimal-scalar.js";
 
 export interface Context {
@@ -71,7 +72,7 @@ export const builder = new SchemaBuilder<BuilderTypes>({
   },
 });
 
-builder.addScalarType("DateTime", DateTimeResolver);
+builder.addScalarType("DateTime", DateTimeScalar);
 builder.addScalarType("JSON", JSONResolver);
 builder.addScalarType("JSONObject", JSONObjectResolver);
 builder.addScalarType("Decimal", DecimalScalar);

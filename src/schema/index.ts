@@ -1,6 +1,7 @@
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { lexicographicSortSchema, type GraphQLSchema } from "graphql";
 import { builder } from "./builder.js";
+import { isolateEntityReferences } from "./entity-reference.js";
 import "./common.js";
 import "./api-key.js";
 import "./person.js";
@@ -15,10 +16,14 @@ let schema: GraphQLSchema | undefined;
 
 /** The executable schema, a Federation v2 subgraph (`_service`, `_entities`). */
 export function buildSchema(): GraphQLSchema {
-  return (schema ??= builder.toSubGraphSchema({
-    linkUrl: "https://specs.apollo.dev/federation/v2.6",
-    federationDirectives: ["@key", "@shareable"],
-  }));
+  if (!schema) {
+    schema = builder.toSubGraphSchema({
+      linkUrl: "https://specs.apollo.dev/federation/v2.6",
+      federationDirectives: ["@key", "@shareable"],
+    });
+    isolateEntityReferences(schema);
+  }
+  return schema;
 }
 
 /** The printed SDL, as committed in schema.graphql. */

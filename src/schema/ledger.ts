@@ -106,7 +106,7 @@ builder.prismaObjectFields(ParticipantRef, (t) => ({
       const query = nodeQuery(ctx, info);
       return keysetPage(
         args,
-        { path: ["createdAt"], direction: "desc", kind: "date", nullable: false },
+        { list: "ledger", path: ["createdAt"], direction: "desc", kind: "date", nullable: false },
         { participantId: p.id },
         (q) => ctx.db.ledgerEntry.findMany({ ...query, ...(q as object) }),
         (q) => ctx.db.ledgerEntry.count(q as object),

@@ -15,6 +15,7 @@ import { builder, type Context } from "./builder.js";
 import { DeletePayload, NodeInterface, OrderDirectionEnum, pageArgs, StatusEnum } from "./common.js";
 import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
+import { referenceKey } from "./entity-reference.js";
 import { commonFilterFields } from "./filter.js";
 import { CreatePersonInput, PersonRef } from "./person.js";
 import { ProgramRef } from "./program.js";
@@ -92,7 +93,7 @@ export const ParticipantRef = builder.prismaObject("Participant", {
 builder.asEntity(ParticipantRef, {
   key: builder.selection<{ id: string }>("id"),
   // One statement for every representation, with persons and custom values.
-  resolveReference: (ref, ctx) => ctx.loaders.participantById.load(ref.id),
+  resolveReference: (ref, ctx) => ctx.loaders.participantById.load(referenceKey(ref, "id")),
 });
 
 export const ParticipantConnection = connectionOf("Participant", ParticipantRef);
@@ -120,10 +121,10 @@ const ParticipantFilter = builder.inputType("ParticipantFilter", {
 });
 
 const PARTICIPANT_SORT: Record<(typeof ParticipantOrderFieldEnum)["$inferType"], Omit<SqlSort, "direction">> = {
-  SERIAL_NUMBER: { path: ["serialNumber"], column: "p.serial_number", kind: "int", nullable: false },
-  CREATED_AT: { path: ["createdAt"], column: "p.created_at", kind: "date", nullable: false },
-  UPDATED_AT: { path: ["updatedAt"], column: "p.updated_at", kind: "date", nullable: false },
-  LAST_NAME: { path: ["person", "lastName"], column: "pe.last_name", kind: "string", nullable: true },
+  SERIAL_NUMBER: { list: "participants", path: ["serialNumber"], column: "p.serial_number", kind: "int", nullable: false },
+  CREATED_AT: { list: "participants", path: ["createdAt"], column: "p.created_at", kind: "date", nullable: false },
+  UPDATED_AT: { list: "participants", path: ["updatedAt"], column: "p.updated_at", kind: "date", nullable: false },
+  LAST_NAME: { list: "participants", path: ["person", "lastName"], column: "pe.last_name", kind: "string", nullable: true },
 };
 
 interface ParticipantListArgs extends PageArgs {

@@ -1,12 +1,13 @@
 import { createPerson, deletePerson, findPerson, setPersonStatus, updatePerson, upsertPerson } from "../services/person.js";
 import { keysetPage, type SortSpec } from "../services/pagination.js";
-import { personWhere } from "../services/filters.js";
+import { insensitive, personWhere } from "../services/filters.js";
 import { InvalidInput } from "../errors.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import { builder, type InputFields } from "./builder.js";
 import { commonFilterFields } from "./filter.js";
 import { DeletePayload, NODE_TYPE, NodeInterface, OrderDirectionEnum, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
 import { connectionOf, nodeQuery } from "./connection.js";
+import { referenceKey } from "./entity-reference.js";
 
 interface LocationShape {
   countryCode?: string;
@@ -68,8 +69,8 @@ builder.asEntity(PersonRef, {
   key: [builder.selection<{ id: string }>("id"), builder.selection<{ externalId: string }>("externalId")],
   resolveReference: (ref, ctx) =>
     "id" in ref && ref.id !== undefined
-      ? ctx.loaders.personById.load(ref.id)
-      : ctx.loaders.personByExternalId.load((ref as { externalId: string }).externalId),
+      ? ctx.loaders.personById.load(referenceKey(ref, "id"))
+      : ctx.loaders.personByExternalId.load(referenceKey(ref, "externalId")),
 });
 
 export const PersonConnection = connectionOf("Person", PersonRef);
@@ -88,10 +89,10 @@ const PersonOrder = builder.inputType("PersonOrder", {
 const PersonFilter = builder.inputType("PersonFilter", { fields: (t) => commonFilterFields(t) });
 
 const PERSON_SORT: Record<(typeof PersonOrderFieldEnum)["$inferType"], Omit<SortSpec, "direction">> = {
-  CREATED_AT: { path: ["createdAt"], kind: "date", nullable: false },
-  UPDATED_AT: { path: ["updatedAt"], kind: "date", nullable: false },
-  LAST_NAME: { path: ["lastName"], kind: "string", nullable: true },
-  EMAIL: { path: ["email"], kind: "string", nullable: true },
+  CREATED_AT: { list: "people", path: ["createdAt"], kind: "date", nullable: false },
+  UPDATED_AT: { list: "people", path: ["updatedAt"], kind: "date", nullable: false },
+  LAST_NAME: { list: "people", path: ["lastName"], kind: "string", nullable: true },
+  EMAIL: { list: "people", path: ["email"], kind: "string", nullable: true },
 };
 
 builder.queryFields((t) => ({
@@ -107,7 +108,7 @@ builder.queryFields((t) => ({
       const where: Prisma.PersonWhereInput =
         args.externalId != null
           ? { externalId: args.externalId }
-          : { email: { equals: args.email!.trim(), mode: "insensitive" } };
+          : { email: insensitive(args.email!) };
       return ctx.db.person.findFirst({ ...query, where, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     },
   }),
@@ -125,7 +126,7 @@ builder.queryFields((t) => ({
       return keysetPage(
         args,
         sort,
-        personWhere(args.filter),
+        personWhere(args.filter, ctx.caller),
         (q) => ctx.db.person.findMany({ ...query, ...(q as object) }),
         (q) => ctx.db.person.count(q as object),
       ) as never;

@@ -2,6 +2,7 @@ import { Conflict, InvalidInput, NotFound } from "../errors.js";
 import { keysetPage } from "../services/pagination.js";
 import { isUuid } from "../services/validate.js";
 import { builder } from "./builder.js";
+import { referenceKey } from "./entity-reference.js";
 import { NodeInterface, pageArgs } from "./common.js";
 import { connectionOf, nodeQuery } from "./connection.js";
 
@@ -20,7 +21,7 @@ export const ProgramRef = builder.prismaObject("Program", {
 
 builder.asEntity(ProgramRef, {
   key: builder.selection<{ id: string }>("id"),
-  resolveReference: (ref, ctx) => ctx.loaders.programById.load(ref.id),
+  resolveReference: (ref, ctx) => ctx.loaders.programById.load(referenceKey(ref, "id")),
 });
 
 const ProgramConnection = connectionOf("Program", ProgramRef);
@@ -50,7 +51,7 @@ builder.queryFields((t) => ({
       const query = nodeQuery(ctx, info);
       return keysetPage(
         args,
-        { path: ["createdAt"], direction: "asc", kind: "date", nullable: false },
+        { list: "programs", path: ["createdAt"], direction: "asc", kind: "date", nullable: false },
         {},
         (q) => ctx.db.program.findMany({ ...query, ...(q as object) }),
         (q) => ctx.db.program.count(q as object),

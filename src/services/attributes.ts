@@ -1,7 +1,7 @@
 import type { Caller } from "../auth/api-key.js";
-import { mayUseBucket } from "../auth/api-key.js";
+import { assertBucketAccess } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { FieldErrors, Forbidden, NotFound } from "../errors.js";
+import { FieldErrors, NotFound } from "../errors.js";
 import type { AttributeBucket } from "../generated/prisma/client.js";
 import { isStorableText } from "./validate.js";
 
@@ -59,9 +59,9 @@ export function optionalAttributePatch(
 
 /** The bucket by name, if it exists in the caller's workspace and the caller's key may use it. */
 export async function usableBucket(db: ScopedPrisma | Tx, caller: Caller, name: string): Promise<AttributeBucket> {
+  assertBucketAccess(caller, name);
   const bucket = await db.attributeBucket.findFirst({ where: { workspaceId: caller.workspaceId, name } });
   if (!bucket) throw new NotFound(`Attribute bucket "${name}"`);
-  if (!mayUseBucket(caller, name)) throw new Forbidden(`This API key may not use the attribute bucket "${name}".`);
   return bucket;
 }
 

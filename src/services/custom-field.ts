@@ -159,9 +159,12 @@ export function checkCustomValues(
   const byKey = new Map(definitions.filter((d) => !d.archived).map((d) => [d.key, d]));
   const set: { fieldId: string; value: unknown }[] = [];
   const clear: string[] = [];
+  const seen = new Set<string>();
   for (const { key, value } of inputs) {
     const def = byKey.get(key);
-    if (!def) {
+    if (seen.has(key)) {
+      errors.add([...path, key], `"${key}" is given more than once.`);
+    } else if (!def) {
       errors.add([...path, key], `The program has no custom field "${key}".`);
     } else if (value === null || value === undefined) {
       if (def.required) errors.add([...path, key], `"${key}" is required and cannot be cleared.`);
@@ -171,6 +174,7 @@ export function checkCustomValues(
       if (parsed.ok) set.push({ fieldId: def.id, value: parsed.value });
       else errors.add([...path, key], parsed.error);
     }
+    seen.add(key);
   }
   return { set, clear };
 }

@@ -1,5 +1,7 @@
 import type { Prisma } from "../generated/prisma/client.js";
+import { assertBucketAccess, type Caller } from "../auth/api-key.js";
 import { FieldErrors } from "../errors.js";
+import { DEFAULT_BUCKET } from "./attributes.js";
 import { escapeLike, normaliseTags } from "./validate.js";
 
 type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
@@ -22,7 +24,8 @@ export interface ParticipantFilterInput extends CommonFilter {
   customFields?: { key: string; equals?: unknown }[] | null;
 }
 
-const insensitive = (value: string) => ({ equals: escapeLike(value.trim()), mode: "insensitive" as const });
+/** Case-insensitive equality; Prisma compiles it to ILIKE, so wildcards are escaped. */
+export const insensitive = (value: string) => ({ equals: escapeLike(value.trim()), mode: "insensitive" as const });
 const contains = (value: string) => ({ contains: escapeLike(value), mode: "insensitive" as const });
 
 /** Filters both lists share, on the columns of the row itself. */
@@ -62,12 +65,14 @@ function personConditions(filter: CommonFilter): Prisma.PersonWhereInput[] {
   return and;
 }
 
-export function personWhere(filter: CommonFilter | null | undefined): Prisma.PersonWhereInput {
+export function personWhere(filter: CommonFilter | null | undefined, caller: Caller): Prisma.PersonWhereInput {
   if (!filter) return {};
   const errors = new FieldErrors();
   const and: Prisma.PersonWhereInput[] = [...rowConditions(filter, errors), ...personConditions(filter)];
-  for (const { key, equals, bucket } of filter.attributes ?? []) {
-    and.push({ attributes: { some: { key, bucket: { name: bucket ?? "default" }, value: { equals: equals as Prisma.InputJsonValue } } } });
+  for (const { key, equals, bucket = DEFAULT_BUCKET } of filter.attributes ?? []) {
+    // A filter on a bucket answers questions about its values: it needs the key to read it.
+    assertBucketAccess(caller, bucket ?? DEFAULT_BUCKET);
+    and.push({ attributes: { some: { key, bucket: { name: bucket ?? DEFAULT_BUCKET }, value: { equals: equals as Prisma.InputJsonValue } } } });
   }
   errors.throwIfAny();
   return { AND: and };

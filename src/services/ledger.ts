@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
+import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
 import type { Tx } from "./attributes.js";
 import { inTransaction } from "./transaction.js";
@@ -101,7 +101,12 @@ async function moveTotal(tx: Tx, workspaceId: string, input: LedgerEntryInput): 
             ${input.bucket ?? ""}, ${input.amount}::numeric, now())
     ON CONFLICT (participant_id, kind, asset, bucket)
     DO UPDATE SET amount = ledger_total.amount + EXCLUDED.amount, updated_at = now()
-    RETURNING amount`;
+    RETURNING amount`.catch((error: unknown) => {
+    if (sqlStateOf(error) === "22003") {
+      throw InvalidInput.field(["input", "amount"], "The running total would leave the 20 digits before the point that it can hold.");
+    }
+    throw error;
+  });
   return new Prisma.Decimal(row!.amount.toString());
 }
 
@@ -119,11 +124,12 @@ export async function setTier(
   return inTransaction(db, async (tx) => {
     await requireParticipant(tx, participantId);
     const data = { level: tier.level.trim(), rank: tier.rank, updatedAt: new Date() };
-    await tx.participantTier.upsert({
-      where: { participantId_tierType: { participantId, tierType: tier.tierType } },
-      create: { workspaceId, participantId, tierType: tier.tierType, ...data },
-      update: data,
-    });
+    // One statement, so that concurrent first settings of a tier type cannot both try to insert
+    // (Prisma's upsert under the tenant scope reads, then inserts).
+    await tx.$executeRaw`
+      INSERT INTO participant_tier (workspace_id, participant_id, tier_type, level, rank, updated_at)
+      VALUES (${workspaceId}::uuid, ${participantId}::uuid, ${tier.tierType}, ${data.level}, ${data.rank}, ${data.updatedAt})
+      ON CONFLICT (participant_id, tier_type) DO UPDATE SET level = EXCLUDED.level, rank = EXCLUDED.rank, updated_at = EXCLUDED.updated_at`;
     // The ledger shows every tier change: asset = tier type, note = level, amount = rank.
     await tx.ledgerEntry.create({
       data: {

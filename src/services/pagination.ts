@@ -1,4 +1,5 @@
 import { InvalidInput } from "../errors.js";
+import { isStorableText, isUuid } from "./validate.js";
 
 export const PAGE_SIZE = { default: 20, max: 100 };
 
@@ -9,6 +10,8 @@ export interface PageArgs {
 
 /** One ordering: a column (possibly through a to-one relation), its direction and nullability. */
 export interface SortSpec {
+  /** The list the cursor belongs to: a cursor of one list is refused by another. */
+  list: string;
   path: string[];
   direction: "asc" | "desc";
   kind: "date" | "string" | "int";
@@ -23,7 +26,6 @@ export interface Page<T> {
 }
 
 type Where = Record<string, unknown>;
-type Cursor = [value: string | number | null, id: string];
 /** A cursor read back: the sort value of the last row seen (a Date for dates) and its id. */
 export type DecodedCursor = [value: Date | string | number | null, id: string];
 
@@ -43,27 +45,52 @@ export function pageSize(args: PageArgs): number {
   return first;
 }
 
+/** What a cursor was made for: the list, the sort path and its direction. */
+const orderingOf = (sort: SortSpec) => `${sort.list}:${sort.path.join(".")}:${sort.direction}`;
+
+// What PostgreSQL's int4 and timestamptz (as JavaScript dates reach them) can hold.
+const INT4 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+const YEARS = { min: 1, max: 9999 };
+
 function encodeCursor(sort: SortSpec, row: { id: string }): string {
   const value = read(row, sort.path);
   const plain = value instanceof Date ? value.toISOString() : ((value as string | number | null | undefined) ?? null);
-  return Buffer.from(JSON.stringify([plain, row.id] satisfies Cursor)).toString("base64url");
+  return Buffer.from(JSON.stringify([orderingOf(sort), plain, row.id])).toString("base64url");
 }
 
-function decodeCursor(sort: SortSpec, cursor: string): DecodedCursor {
-  try {
-    const [value, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Cursor;
-    if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error("bad id");
-    if (value === null) return [null, id];
-    if (sort.kind === "date") {
+/** A sort value read back from a cursor, or undefined when it cannot be one of this ordering. */
+function sortValue(sort: SortSpec, value: unknown): Date | string | number | null | undefined {
+  if (value === null) return sort.nullable ? null : undefined;
+  switch (sort.kind) {
+    case "date": {
+      if (typeof value !== "string") return undefined;
       const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new Error("bad date");
-      return [date, id];
+      const year = date.getUTCFullYear();
+      return Number.isNaN(date.getTime()) || year < YEARS.min || year > YEARS.max ? undefined : date;
     }
-    if (sort.kind === "int" ? !Number.isInteger(value) : typeof value !== "string") throw new Error("bad value");
-    return [value, id];
-  } catch {
-    throw InvalidInput.field(["after"], "Not a cursor of this list.");
+    case "int":
+      return Number.isInteger(value) && (value as number) >= INT4.min && (value as number) <= INT4.max ? (value as number) : undefined;
+    case "string":
+      return typeof value === "string" && isStorableText(value) ? value : undefined;
   }
+}
+
+/**
+ * A cursor is refused unless it was made by the same ordering of the same list and every part of
+ * it is a value the database can compare: a forged or foreign cursor is the client's mistake.
+ */
+function decodeCursor(sort: SortSpec, cursor: string): DecodedCursor {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    parts = undefined;
+  }
+  if (Array.isArray(parts) && parts.length === 3 && parts[0] === orderingOf(sort) && isUuid(parts[2])) {
+    const value = sortValue(sort, parts[1]);
+    if (value !== undefined) return [value, parts[2]];
+  }
+  throw InvalidInput.field(["after"], "Not a cursor of this list and ordering.");
 }
 
 /**

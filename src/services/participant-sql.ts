@@ -1,4 +1,5 @@
 import { FieldErrors } from "../errors.js";
+import { DEFAULT_BUCKET } from "./attributes.js";
 import type { ParticipantFilterInput } from "./filters.js";
 import type { SortSpec } from "./pagination.js";
 import { escapeLike, normaliseTags } from "./validate.js";
@@ -52,10 +53,14 @@ export function participantFilterSql(filter: ParticipantFilterInput | null | und
     const pattern = params.add(`%${escapeLike(search)}%`);
     and.push(`(${["first_name", "last_name", "display_name", "email"].map((c) => `pe.${c} ILIKE ${pattern}`).join(" OR ")})`);
   }
-  // A participant has one attribute map; the filter's bucket applies to persons only.
-  for (const { key, equals } of filter.attributes ?? []) {
+  // A participant has one attribute map, not buckets: naming another bucket is a mistake to
+  // report, not a condition to drop.
+  (filter.attributes ?? []).forEach(({ key, equals, bucket }, i) => {
+    if (bucket != null && bucket !== DEFAULT_BUCKET) {
+      errors.add(["filter", "attributes", String(i), "bucket"], "A participant's attributes have no buckets; omit `bucket`.");
+    }
     and.push(`p.attributes -> ${params.add(key)} = ${params.json(equals)}`);
-  }
+  });
   for (const { key, equals } of filter.customFields ?? []) {
     and.push(
       `EXISTS (SELECT 1 FROM custom_field_value v JOIN custom_field_definition d ON d.id = v.field_id

@@ -8,7 +8,7 @@ import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePer
 import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import type { Loaders } from "../loaders/index.js";
 import type { ParticipantRead, ParticipantRow } from "../loaders/participant-reader.js";
-import { inTransaction } from "./transaction.js";
+import { inTransaction, staleOrGone } from "./transaction.js";
 import { isUuid, optionalTags } from "./validate.js";
 
 type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
@@ -206,7 +206,7 @@ export async function updateParticipant(
         updatedAt: new Date(),
       },
     });
-    if (count === 0) throw new Conflict(`Participant ${id} has changed since version ${expectedVersion}.`);
+    if (count === 0) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
     if (Object.keys(profile).length > 0) {
       const person = (await tx.person.findUnique({ where: { id: current.personId } }))!;
       await updatePersonIn(tx, caller, person, profile);

@@ -3,8 +3,8 @@ import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, FieldErrors, NotFound } from "../errors.js";
 import type { Person, Prisma } from "../generated/prisma/client.js";
 import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, mergePersonAttributes, usableBucket, type Tx } from "./attributes.js";
-import { profileData, type ProfileInput } from "./profile.js";
-import { inTransaction } from "./transaction.js";
+import { profileData, profileString, type ProfileInput } from "./profile.js";
+import { inTransaction, staleOrGone } from "./transaction.js";
 import { isUuid } from "./validate.js";
 
 export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null };
@@ -90,7 +90,7 @@ export async function updatePersonIn(
     where: { id: person.id, ...(expectedVersion != null ? { version: expectedVersion } : {}) },
     data: { ...data, ...touched() } as Prisma.PersonUncheckedUpdateManyInput,
   });
-  if (count === 0) throw new Conflict(`Person ${person.id} has changed since version ${expectedVersion}.`);
+  if (count === 0) throw await staleOrGone(tx.person, person.id, expectedVersion, "Person");
   return (await tx.person.findUnique({ where: { id: person.id } }))!;
 }
 
@@ -135,17 +135,19 @@ export async function upsertPerson(
   input: PersonInput,
 ): Promise<Person> {
   const errors = new FieldErrors();
-  if (!externalId.trim()) errors.add(["externalId"], "An external id is required.");
+  const key = profileString("externalId", externalId, ["externalId"], errors);
+  if (key === null) errors.add(["externalId"], "An external id is required.");
   if (input.externalId !== undefined && input.externalId !== externalId) {
     errors.add(["input", "externalId"], "Must be omitted or equal to the externalId argument.");
   }
   checkInput(input, errors);
   errors.throwIfAny();
-  const key = externalId.trim();
   const attempt = () =>
     inTransaction(db, async (tx) => {
-      const existing = await tx.person.findFirst({ where: { externalId: key } });
-      const checked = checkInput({ ...input, externalId: key }, new FieldErrors(), existing?.location);
+      const existing = await tx.person.findFirst({ where: { externalId: key! } });
+      const checkedErrors = new FieldErrors();
+      const checked = checkInput({ ...input, externalId: key }, checkedErrors, existing?.location);
+      checkedErrors.throwIfAny();
       return savePersonIn(tx, caller, existing, checked.data, checked.attributes);
     });
   // Two first upserts of one external id race to create it; the loser updates what the winner made.

@@ -1,5 +1,5 @@
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { fromPrismaError } from "../errors.js";
+import { Conflict, fromPrismaError, NotFound, type AppError } from "../errors.js";
 import type { Tx } from "./attributes.js";
 
 /**
@@ -12,4 +12,18 @@ export async function inTransaction<T>(db: ScopedPrisma, fn: (tx: Tx) => Promise
   } catch (error) {
     throw fromPrismaError(error) ?? error;
   }
+}
+
+/**
+ * Why a guarded update matched no row: the row was deleted under it (NOT_FOUND), or, with an
+ * expected version, somebody changed it first (CONFLICT).
+ */
+export async function staleOrGone(
+  model: { count(args: { where: { id: string } }): Promise<number> },
+  id: string,
+  expectedVersion: number | null | undefined,
+  what: string,
+): Promise<AppError> {
+  if (expectedVersion == null || (await model.count({ where: { id } })) === 0) return new NotFound(what);
+  return new Conflict(`${what} ${id} has changed since version ${expectedVersion}.`);
 }

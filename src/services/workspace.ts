@@ -1,5 +1,5 @@
-import { generateSecret, hashSecret, impliedScopes, type ScopeName } from "../auth/api-key.js";
-import { FieldErrors, NotFound } from "../errors.js";
+import { generateSecret, hashSecret, impliedScopes, mayUseBucket, type Caller, type ScopeName } from "../auth/api-key.js";
+import { FieldErrors, Forbidden, NotFound } from "../errors.js";
 import type { ApiKey, PrismaClient, Workspace } from "../generated/prisma/client.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { DEFAULT_BUCKET } from "./attributes.js";
@@ -28,14 +28,32 @@ function keyData(input: NewApiKey, secret: string) {
   };
 }
 
-/** Creates a key; the secret is returned here once and only its hash is kept. */
+/**
+ * A key never grants more than the key that creates it: no scope it lacks, and, when it is
+ * limited to buckets, only some of those (so omitting the list, which means all, is refused too).
+ */
+function assertWithinCreator(creator: Caller, input: NewApiKey): void {
+  const beyond = impliedScopes(input.scopes).filter((scope) => !creator.scopes.has(scope));
+  if (beyond.length > 0) throw new Forbidden(`This API key cannot grant the scopes ${beyond.join(", ")}.`);
+  if (creator.buckets === null) return;
+  if (input.buckets == null) throw new Forbidden("This API key is limited to some buckets: list the buckets the new key may use.");
+  const outside = input.buckets.filter((bucket) => !mayUseBucket(creator, bucket));
+  if (outside.length > 0) throw new Forbidden(`This API key cannot grant the attribute buckets ${outside.join(", ")}.`);
+}
+
+/**
+ * Creates a key; the secret is returned here once and only its hash is kept. `creator` is the
+ * calling key, absent for the command line.
+ */
 export async function createApiKey(
   db: ScopedPrisma | PrismaClient,
   workspaceId: string,
   input: NewApiKey,
+  creator?: Caller,
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const errors = checkKey(input);
   errors.throwIfAny();
+  if (creator) assertWithinCreator(creator, input);
   const secret = generateSecret();
   const apiKey = await db.apiKey.create({ data: { workspaceId, ...keyData(input, secret) } });
   return { apiKey, secret };
