@@ -1,5 +1,19 @@
 import fc from "fast-check";
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  parse,
+  print,
+  typeFromAST,
+  visit,
+  type GraphQLInputType,
+  type GraphQLSchema,
+} from "graphql";
 import { afterAll, beforeAll, describe, it, expect } from "vitest";
+import { buildSchema } from "../src/schema/index.js";
 import { createHarness, type GraphQLResponse, type Harness, type Tenant } from "./support/harness.js";
 import { createPerson, createProgram, enroll } from "./support/fixtures.js";
 
@@ -153,6 +167,8 @@ const TEMPLATES = (): Template[] => [
   { name: "createApiKey", query: `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, variables: fc.record({ name: text, scopes: fc.array(fc.constantFrom("READ", "WRITE", "ADMIN")), buckets: maybe(fc.array(text)) }).map((input) => ({ input })) },
 ];
 
+const TEMPLATE_NAMES = ["createPerson", "updatePerson", "upsertPerson", "setAttributes", "updateParticipant", "enrollParticipant", "defineCustomField", "updateCustomField", "postLedgerEntry", "createProgram", "setTier", "createAttributeBucket", "createApiKey"];
+
 function assertClean(name: string, response: GraphQLResponse) {
   expect(response.status, name).toBeLessThan(500);
   for (const error of response.errors ?? []) {
@@ -181,7 +197,18 @@ describe("fuzzing every mutation", () => {
     expect(notFuzzed.sort()).toEqual(["deleteParticipant", "deletePerson", "revokeApiKey", "setParticipantStatus", "setPersonStatus", "updateProgram"]);
   });
 
-  it.each(["createPerson", "updatePerson", "upsertPerson", "setAttributes", "updateParticipant", "enrollParticipant", "defineCustomField", "updateCustomField", "postLedgerEntry", "createProgram", "setTier", "createAttributeBucket", "createApiKey"])(
+  it.each(TEMPLATE_NAMES)("%s, its variables written as literals: never a 5xx or an unexpected error", async (name) => {
+    const template = TEMPLATES().find((t) => t.name === name)!;
+    await fc.assert(
+      fc.asyncProperty(template.variables, async (variables) => {
+        const response = await tenant.gql(inlined(template.query, variables), {});
+        assertClean(`${name} (literals)`, response);
+      }),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
+
+  it.each(TEMPLATE_NAMES)(
     "%s: never a 5xx or an unexpected error; a rejection writes nothing",
     async (name) => {
       const template = TEMPLATES().find((t) => t.name === name)!;
@@ -197,3 +224,111 @@ describe("fuzzing every mutation", () => {
     },
   );
 });
+
+// Cursors built the way an attacker would: our own encoding around hostile parts, and noise.
+const forgedCursor = fc.oneof(
+  text,
+  fc.tuple(fc.oneof(text, fc.constantFrom("participants:serialNumber:asc", "people:createdAt:asc", "ledger:createdAt:desc")), anything, fc.oneof(text, fc.uuid()))
+    .map((parts) => Buffer.from(JSON.stringify(parts)).toString("base64url")),
+  fc.array(anything, { maxLength: 4 }).map((parts) => Buffer.from(JSON.stringify(parts)).toString("base64url")),
+);
+const dateTime = fc.oneof(
+  text,
+  fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
+  fc.constantFrom("0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "10000-01-01T00:00:00Z", "2026-02-30T00:00:00Z"),
+);
+
+describe("fuzzing reads", () => {
+  it("lists with forged cursors, orderings and date ranges: never a 5xx", async () => {
+    const query = `query($k: String!, $a: String, $pa: String, $la: String, $o: ParticipantOrder, $po: PersonOrder, $f: ParticipantFilter, $pf: PersonFilter) {
+      participants(programKey: $k, after: $a, orderBy: $o, filter: $f) { totalCount edges { node { id ledger(after: $la) { totalCount } } } }
+      people(after: $pa, orderBy: $po, filter: $pf) { totalCount }
+    }`;
+    const order = <T,>(fields: readonly T[]) => maybe(fc.record({ field: fc.constantFrom(...fields), direction: fc.constantFrom("ASC", "DESC") }));
+    const range = fc.record({ createdAfter: maybe(dateTime), createdBefore: maybe(dateTime), updatedAfter: maybe(dateTime) }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          k: fc.constant(ids.programKey),
+          a: maybe(forgedCursor),
+          pa: maybe(forgedCursor),
+          la: maybe(forgedCursor),
+          o: order(["SERIAL_NUMBER", "CREATED_AT", "UPDATED_AT", "LAST_NAME"]),
+          po: order(["CREATED_AT", "UPDATED_AT", "LAST_NAME", "EMAIL"]),
+          f: maybe(range),
+          pf: maybe(range),
+        }),
+        async (variables) => assertClean("lists", await tenant.gql(query, variables)),
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("_entities with malformed representations: never a 5xx, the good ones still resolve", async () => {
+    const representation = fc.oneof(
+      fc.record({ __typename: fc.constantFrom("Person", "Participant", "Program", "Nope", "Query", "_Service"), id: anything, externalId: anything }, { requiredKeys: [] }),
+      anything,
+    );
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Person { id } ... on Participant { id } ... on Program { id } } }`;
+    await fc.assert(
+      fc.asyncProperty(fc.array(representation, { maxLength: 6 }), async (junk) => {
+        const response = await tenant.gql(query, { r: [{ __typename: "Person", id: ids.personId }, ...junk] });
+        assertClean("_entities", response);
+        if (response.data) expect(response.data._entities[0]).toEqual({ id: ids.personId });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/**
+ * The same operation with every variable written into the document as a literal of its declared
+ * type: JSON scalars become object and list literals, enums bare names. Values no literal can
+ * express come out as text the parser refuses, which must be a client error too.
+ */
+function inlined(query: string, variables: Record<string, unknown>): string {
+  const schema = buildSchema();
+  const document = parse(query);
+  const types = new Map<string, GraphQLInputType>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== "OperationDefinition") continue;
+    for (const v of definition.variableDefinitions ?? []) types.set(v.variable.name.value, typeFromAST(schema, v.type as never) as GraphQLInputType);
+  }
+  const stripped = visit(document, { VariableDefinition: () => null });
+  const placeholders = new Map<string, string>();
+  const withMarks = visit(stripped, {
+    Variable(node) {
+      const mark = `__LITERAL_${placeholders.size}__`;
+      placeholders.set(mark, literal(schema, types.get(node.name.value)!, variables[node.name.value]));
+      return { kind: "EnumValue", value: mark } as never;
+    },
+  });
+  let text = print(withMarks).replace(/^(mutation|query)\s*\(\s*\)/, "$1");
+  for (const [mark, value] of placeholders) text = text.replace(mark, () => value);
+  return text;
+}
+
+function literal(schema: GraphQLSchema, type: GraphQLInputType, value: unknown): string {
+  if (value === undefined || value === null) return "null";
+  if (isNonNullType(type)) return literal(schema, type.ofType, value);
+  if (isListType(type)) return Array.isArray(value) ? `[${value.map((v) => literal(schema, type.ofType, v)).join(", ")}]` : literal(schema, type.ofType, value);
+  if (isInputObjectType(type) && typeof value === "object" && !Array.isArray(value)) {
+    const fields = type.getFields();
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${fields[k] ? literal(schema, fields[k]!.type, v) : anyLiteral(v)}`)
+      .join(", ")}}`;
+  }
+  if (isEnumType(getNamedType(type)) && typeof value === "string") return /^[_A-Za-z][_0-9A-Za-z]*$/.test(value) ? value : JSON.stringify(value);
+  return anyLiteral(value);
+}
+
+/** A JSON value as a GraphQL literal; object keys that are not names make the document invalid. */
+function anyLiteral(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return Number.isInteger(value) && Math.abs(value) < 2 ** 31 ? String(value) : String(value).replace(/^(-?\d+)$/, "$1.0");
+  if (typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return `[${value.map(anyLiteral).join(", ")}]`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}: ${anyLiteral(v)}`).join(", ")}}`;
+}
+
