@@ -57,6 +57,8 @@ export const builder = new SchemaBuilder<BuilderTypes>({
   },
   relay: {
     cursorType: "String",
+    // Every Relay-style subgraph defines PageInfo: shareable, so that they compose.
+    pageInfoTypeOptions: { shareable: true },
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     edgesFieldOptions: { nullable: false },

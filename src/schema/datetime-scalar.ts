@@ -17,6 +17,6 @@ function inRange(date: Date): Date {
 export const DateTimeScalar = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
   parseValue: (value: unknown) => inRange(DateTimeResolver.parseValue(value) as Date),
-  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) =>
-    inRange(DateTimeResolver.parseLiteral(ast, variables) as Date),
+  // One parameter: a DateTime literal is a string, never holds variables.
+  parseLiteral: (ast: ValueNode) => inRange(DateTimeResolver.parseLiteral(ast, {}) as Date),
 });

@@ -48,6 +48,9 @@ builder.queryField("node", (t) =>
   t.field({
     type: NodeInterface,
     nullable: true,
+    // Every Relay-style subgraph has `node`: shareable, so that they compose. A router sends a
+    // node query to one subgraph; ids of this subgraph's types resolve here, any other is null.
+    shareable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       if (!isUuid(id)) return null;
