@@ -21,4 +21,6 @@ export const DeletePayload = builder.objectRef<{ deletedId: string }>("DeletePay
 export const pageArgs = builder.args((t) => ({
   first: t.int({ description: "Page size: default 20, at most 100." }),
   after: t.string({ description: "Cursor of the last edge of the previous page." }),
+  last: t.int({ description: "Page size when paging backward (with `before`): default 20, at most 100." }),
+  before: t.string({ description: "Cursor of the first edge of the following page, to page backward." }),
 }));

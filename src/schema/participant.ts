@@ -166,10 +166,10 @@ function participantPage(
   return keysetPageBy(
     args,
     sort,
-    (take, after) => {
+    (take, after, order) => {
       const page = { where: [...where], params: params.copy() };
-      if (after) page.where.push(afterSql(sort, after, page.params));
-      return reader.read({ ...page, ...plan, orderBy: orderSql(sort), limit: take });
+      if (after) page.where.push(afterSql({ ...order, column: sort.column }, after, page.params));
+      return reader.read({ ...page, ...plan, orderBy: orderSql({ ...order, column: sort.column }), limit: take });
     },
     () => reader.count({ where, params }),
   );
@@ -195,7 +195,7 @@ builder.prismaObjectField(PersonRef, "participants", (t) =>
     args: pageArgs,
     resolve: (person, args, ctx, info) => {
       const byCreation = { ...args, orderBy: { field: "CREATED_AT", direction: "ASC" } } as const;
-      if (args.after) return participantPage(ctx, info, byCreation, ["p.person_id", person.id]) as never;
+      if (args.after || args.last != null || args.before) return participantPage(ctx, info, byCreation, ["p.person_id", person.id]) as never;
       // A first page for many persons at once (a list of people with their participations) is
       // one statement for all of them: a person's participations are few.
       const all = ctx.loaders.participationsOf.load(person.id);

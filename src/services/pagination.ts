@@ -3,9 +3,12 @@ import { isStorableText, isUuid } from "./validate.js";
 
 export const PAGE_SIZE = { default: 20, max: 100 };
 
+/** Forward with `first` / `after`, or backward with `last` / `before` (Relay's `loadPrevious`). */
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
+  last?: number | null;
+  before?: string | null;
 }
 
 /** One ordering: a column (possibly through a to-one relation), its direction and nullability. */
@@ -16,6 +19,13 @@ export interface SortSpec {
   direction: "asc" | "desc";
   kind: "date" | "string" | "int";
   nullable: boolean;
+  /** Where nulls of a nullable column go: last, except in the reversed order of a backward page. */
+  nullsFirst?: boolean;
+}
+
+/** The same ordering run backwards: what comes before a cursor comes after it here. */
+export function reversed(sort: SortSpec): SortSpec {
+  return { ...sort, direction: sort.direction === "asc" ? "desc" : "asc", nullsFirst: !sort.nullsFirst };
 }
 
 export interface Page<T> {
@@ -37,12 +47,23 @@ function read(row: unknown, path: string[]): unknown {
   return path.reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], row);
 }
 
-export function pageSize(args: PageArgs): number {
-  const first = args.first ?? PAGE_SIZE.default;
-  if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE.max) {
-    throw InvalidInput.field(["first"], `Must be between 0 and ${PAGE_SIZE.max}.`);
+function pageSize(value: number | null | undefined, arg: "first" | "last"): number {
+  const size = value ?? PAGE_SIZE.default;
+  if (!Number.isInteger(size) || size < 0 || size > PAGE_SIZE.max) {
+    throw InvalidInput.field([arg], `Must be between 0 and ${PAGE_SIZE.max}.`);
   }
-  return first;
+  return size;
+}
+
+/** Which way a page goes, how many rows it holds, and the cursor it starts from. */
+function pageWindow(args: PageArgs): { backward: boolean; size: number; cursor: string | null | undefined } {
+  const backward = args.last != null || args.before != null;
+  if (backward && (args.first != null || args.after != null)) {
+    throw InvalidInput.field([], "Page forward with `first` and `after`, or backward with `last` and `before`, not both.");
+  }
+  return backward
+    ? { backward, size: pageSize(args.last, "last"), cursor: args.before }
+    : { backward, size: pageSize(args.first, "first"), cursor: args.after };
 }
 
 /** What a cursor was made for: the list, the sort path and its direction. */
@@ -79,7 +100,7 @@ function sortValue(sort: SortSpec, value: unknown): Date | string | number | nul
  * A cursor is refused unless it was made by the same ordering of the same list and every part of
  * it is a value the database can compare: a forged or foreign cursor is the client's mistake.
  */
-function decodeCursor(sort: SortSpec, cursor: string): DecodedCursor {
+function decodeCursor(sort: SortSpec, cursor: string, argument: "after" | "before"): DecodedCursor {
   let parts: unknown;
   try {
     parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -90,51 +111,59 @@ function decodeCursor(sort: SortSpec, cursor: string): DecodedCursor {
     const value = sortValue(sort, parts[1]);
     if (value !== undefined) return [value, parts[2]];
   }
-  throw InvalidInput.field(["after"], "Not a cursor of this list and ordering.");
+  throw InvalidInput.field([argument], "Not a cursor of this list and ordering.");
 }
 
 /**
  * The rows after a cursor, as a keyset condition: (sort value, id) strictly beyond the cursor's,
- * with nulls last in either direction. Unlike an offset it stays correct while rows are inserted.
+ * nulls where the ordering puts them. Unlike an offset it stays correct while rows are inserted.
  */
 function afterCursor(sort: SortSpec, [value, id]: DecodedCursor): Where {
   const beyond = sort.direction === "asc" ? "gt" : "lt";
-  if (value === null) return { AND: [nest(sort.path, null), { id: { [beyond]: id } }] };
+  const nullsFirst = sort.nullable && sort.nullsFirst;
+  if (value === null) {
+    const sameNull = { AND: [nest(sort.path, null), { id: { [beyond]: id } }] };
+    return nullsFirst ? { OR: [sameNull, nest(sort.path, { not: null })] } : sameNull;
+  }
   return {
     OR: [
       nest(sort.path, { [beyond]: value }),
       { AND: [nest(sort.path, value), { id: { [beyond]: id } }] },
-      ...(sort.nullable ? [nest(sort.path, null)] : []),
+      ...(sort.nullable && !nullsFirst ? [nest(sort.path, null)] : []),
     ],
   };
 }
 
 export function orderBy(sort: SortSpec): Where[] {
-  const leaf = sort.nullable ? { sort: sort.direction, nulls: "last" } : sort.direction;
+  const leaf = sort.nullable ? { sort: sort.direction, nulls: sort.nullsFirst ? "first" : "last" } : sort.direction;
   return [nest(sort.path, leaf), { id: sort.direction }];
 }
 
 /**
- * Loads one page with `first + 1` rows to learn whether another follows: `load` gets how many
- * rows to take and the decoded cursor to start after.
+ * Loads one page with one row more than asked for, to learn whether another follows. `load` gets
+ * how many rows to take, the decoded cursor to start after, and the ordering to read in: a
+ * backward page reads the reversed ordering after its `before` cursor and turns the rows round.
+ * Cursors always speak of the ordering the client asked for.
  */
 export async function keysetPageBy<T extends { id: string }>(
   args: PageArgs,
   sort: SortSpec,
-  load: (take: number, after: DecodedCursor | undefined) => Promise<T[]>,
+  load: (take: number, after: DecodedCursor | undefined, order: SortSpec) => Promise<T[]>,
   count: () => Promise<number>,
 ): Promise<Page<T>> {
-  const first = pageSize(args);
-  const after = args.after ? decodeCursor(sort, args.after) : undefined;
-  const rows = first === 0 ? [] : await load(first + 1, after);
-  const nodes = rows.slice(0, first);
+  const { backward, size, cursor } = pageWindow(args);
+  const from = cursor ? decodeCursor(sort, cursor, backward ? "before" : "after") : undefined;
+  const rows = size === 0 ? [] : await load(size + 1, from, backward ? reversed(sort) : sort);
+  const nodes = rows.slice(0, size);
+  if (backward) nodes.reverse();
   const edges = nodes.map((node) => ({ cursor: encodeCursor(sort, node), node }));
+  const more = rows.length > size;
   let total: Promise<number> | undefined;
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: Boolean(args.after),
+      hasNextPage: backward ? Boolean(cursor) : more,
+      hasPreviousPage: backward ? more : Boolean(cursor),
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
@@ -156,7 +185,7 @@ export function keysetPage<T extends { id: string }>(
   return keysetPageBy(
     args,
     sort,
-    (take, after) => findMany({ where: after ? { AND: [where, afterCursor(sort, after)] } : where, orderBy: orderBy(sort), take }),
+    (take, after, order) => findMany({ where: after ? { AND: [where, afterCursor(order, after)] } : where, orderBy: orderBy(order), take }),
     () => count({ where }),
   );
 }

@@ -76,17 +76,21 @@ export type SqlSort = SortSpec & { column: string };
 
 export function orderSql(sort: SqlSort): string {
   const direction = sort.direction === "asc" ? "ASC" : "DESC";
-  return `${sort.column} ${direction}${sort.nullable ? " NULLS LAST" : ""}, p.id ${direction}`;
+  return `${sort.column} ${direction}${sort.nullable ? (sort.nullsFirst ? " NULLS FIRST" : " NULLS LAST") : ""}, p.id ${direction}`;
 }
 
 const CAST = { date: "::timestamptz", int: "::int", string: "::text" } as const;
 
-/** Rows strictly beyond a cursor's (sort value, id), nulls last either way; see pagination.ts. */
+/** Rows strictly beyond a cursor's (sort value, id), nulls where the ordering puts them; see pagination.ts. */
 export function afterSql(sort: SqlSort, [value, id]: [Date | string | number | null, string], params: SqlParams): string {
   const beyond = sort.direction === "asc" ? ">" : "<";
+  const nullsFirst = sort.nullable && sort.nullsFirst;
   const idParam = `${params.add(id)}::uuid`;
-  if (value === null) return `(${sort.column} IS NULL AND p.id ${beyond} ${idParam})`;
+  if (value === null) {
+    const sameNull = `(${sort.column} IS NULL AND p.id ${beyond} ${idParam})`;
+    return nullsFirst ? `(${sameNull} OR ${sort.column} IS NOT NULL)` : sameNull;
+  }
   const v = `${params.add(value instanceof Date ? value.toISOString() : value)}${CAST[sort.kind]}`;
-  const nulls = sort.nullable ? ` OR ${sort.column} IS NULL` : "";
+  const nulls = sort.nullable && !nullsFirst ? ` OR ${sort.column} IS NULL` : "";
   return `(${sort.column} ${beyond} ${v} OR (${sort.column} = ${v} AND p.id ${beyond} ${idParam})${nulls})`;
 }
