@@ -1,7 +1,13 @@
-// Writes the printed subgraph schema to schema.graphql; a test fails when the file is stale.
+// Writes the printed subgraph schema to schema.graphql and the client schema (no federation
+// internals) to schema.client.graphql; a test fails when either file is stale.
 import { writeFileSync } from "node:fs";
-import { printSchema } from "../src/schema/index.js";
+import { printClientSchema, printSchema } from "../src/schema/index.js";
 
-const path = new URL("../schema.graphql", import.meta.url);
-writeFileSync(path, printSchema());
-console.log(`Wrote ${path.pathname}`);
+for (const [file, print] of [
+  ["../schema.graphql", printSchema],
+  ["../schema.client.graphql", printClientSchema],
+] as const) {
+  const path = new URL(file, import.meta.url);
+  writeFileSync(path, print());
+  console.log(`Wrote ${path.pathname}`);
+}

@@ -23,6 +23,7 @@ import { useCompiledExecution } from "./compiled-execution.js";
 import { ProgramIdCache } from "./services/participant.js";
 import type { Logger } from "./logger.js";
 import type { Context } from "./schema/builder.js";
+import { useClientIntrospection } from "./schema/client-schema.js";
 import { buildSchema } from "./schema/index.js";
 
 export interface AppDeps {
@@ -145,8 +146,9 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
   const limits = config.limits ?? DEFAULT_LIMITS;
   const gate = requestGate({ db, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
 
+  const schema = buildSchema();
   return createYoga<Record<string, never>, Context>({
-    schema: buildSchema(),
+    schema,
     graphqlEndpoint: "/graphql",
     healthCheckEndpoint: "/health",
     landingPage: false,
@@ -182,6 +184,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
     },
     plugins: [
       useCompiledExecution(),
+      useClientIntrospection(schema),
       requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false, suggest: limits.introspection }),
       // Every authenticated request carries a header a browser cannot send cross-site without a
       // preflight, so those headers count as CSRF proof as well as Yoga's own.

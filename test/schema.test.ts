@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { CriticalityLevel, diff } from "@graphql-inspector/core";
 import { buildSchema } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { printSchema } from "../src/schema/index.js";
+import { printClientSchema, printSchema } from "../src/schema/index.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
 
 const root = new URL("../", import.meta.url);
 const committed = readFileSync(new URL("schema.graphql", root), "utf8");
+const committedClient = readFileSync(new URL("schema.client.graphql", root), "utf8");
 
 // The public contract, kept in docs/; where the product's shared folder sits beside the
 // repository, the copy must be identical to it.
@@ -21,6 +22,15 @@ function parse(sdl: string) {
 describe("schema.graphql", () => {
   it("is the printed schema (run `npm run print-schema` after changing it)", () => {
     expect(committed).toBe(printSchema());
+  });
+
+  it("schema.client.graphql is the printed client schema, without federation internals", () => {
+    expect(committedClient).toBe(printClientSchema());
+    expect(committedClient).not.toMatch(/_entities|_service|_Any|@link|@key|@shareable|extend schema/);
+    // Everything else is there: the client schema is the subgraph schema less federation.
+    expect(Object.keys(buildSchema(committedClient).getQueryType()!.getFields()).sort()).toEqual(
+      Object.keys(parse(committed).getQueryType()!.getFields()).filter((f) => !f.startsWith("_")).sort(),
+    );
   });
 
   it("contains the whole public contract, unchanged, but for the 0.2 parts not built yet", async () => {
@@ -134,6 +144,17 @@ describe("federation", () => {
     tenant = await h.workspace();
   });
   afterAll(() => h.close());
+
+  it("introspection shows the client schema; _service still serves the subgraph SDL", async () => {
+    const { __schema } = await tenant.ok(`{ __schema { queryType { fields { name } } types { name } directives { name } } }`);
+    const fields = __schema.queryType.fields.map((f: { name: string }) => f.name);
+    expect(fields).toContain("participants");
+    expect(fields).not.toContain("_entities");
+    expect(fields).not.toContain("_service");
+    expect(__schema.types.map((t: { name: string }) => t.name)).not.toContain("_Any");
+    expect(__schema.directives.map((d: { name: string }) => d.name)).not.toContain("key");
+    expect((await tenant.ok(`{ _service { sdl } }`))._service.sdl).toContain(`@key(fields: "id")`);
+  });
 
   it("serves its SDL through _service with the entity keys", async () => {
     const { _service } = await tenant.ok(`{ _service { sdl } }`);

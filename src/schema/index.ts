@@ -1,6 +1,7 @@
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { lexicographicSortSchema, type GraphQLSchema } from "graphql";
 import { builder } from "./builder.js";
+import { printClientSchema as printClientSdl } from "./client-schema.js";
 import { isolateEntityReferences } from "./entity-reference.js";
 import "./common.js";
 import "./api-key.js";
@@ -29,4 +30,9 @@ export function buildSchema(): GraphQLSchema {
 /** The printed SDL, as committed in schema.graphql. */
 export function printSchema(): string {
   return printSubgraphSchema(lexicographicSortSchema(buildSchema())).trimEnd() + "\n";
+}
+
+/** The schema clients compile against (Relay, codegen), as committed in schema.client.graphql. */
+export function printClientSchema(): string {
+  return printClientSdl(buildSchema());
 }
