@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
-import { readFileSync } from "node:fs";
 import { boundedMetrics } from "./metrics.js";
+import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
 import { requestGate } from "./request-gate.js";
 import { GraphQLError, type ExecutionResult } from "graphql";
 import { createYoga, type Plugin, useErrorHandler, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
@@ -33,6 +32,8 @@ export interface AppDeps {
   logger: Logger;
   /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
   rateLimiter?: RateLimiter;
+  /** Where automatic persisted queries are kept; by default in this process. */
+  queryStore?: QueryStore;
   /** Headers GraphiQL starts with, e.g. the demo workspace's API key. */
   graphiqlHeaders?: Record<string, string>;
 }
@@ -127,17 +128,8 @@ function requestIdPlugin(logger: Logger, { sqlStatementsHeader, suggest }: { sql
   };
 }
 
-/** Trusted documents from a file; with `only`, clients can run nothing else. */
-function persistedOperations({ file, only }: { file: string; only: boolean }): Plugin {
-  const documents = new Map(Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>));
-  return usePersistedOperations({
-    getPersistedOperation: (hash) => documents.get(hash) ?? null,
-    allowArbitraryOperations: !only,
-  });
-}
-
 /** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
-export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: AppDeps): App {
+export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, queryStore }: AppDeps): App {
   const limiter = rateLimiter ?? createRateLimiter({ perMinute: 600, logger });
   const scoped = new ScopedClients(db.prisma);
   const programIds = new ProgramIdCache();
@@ -191,13 +183,14 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter }: 
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization", "x-api-key"] }),
       // After CSRF prevention: a cross-site request is refused as such before its key is looked at.
       gate.plugin,
+      // Trusted documents when a file lists them; otherwise any client may register its queries.
+      config.persistedOperations ? trustedDocuments(config.persistedOperations) : automaticPersistedQueries(queryStore ?? memoryQueryStore()),
       ...queryLimitPlugins(limits),
       ...(config.graphiql ? [graphiqlAssets()] : []),
       // Federated tracing (ftv1) for routers that ask for it. Off by default: it wraps every
       // resolver of the schema, which costs about a tenth of a large page's time even when no
       // router asks.
       ...(config.federatedTracing ? [useApolloInlineTrace()] : []),
-      ...(config.persistedOperations ? [persistedOperations(config.persistedOperations)] : []),
       // The cause goes to the log with the id the masked error shows the client.
       useErrorHandler(({ errors, context }) => {
         // In the execution phase envelop hands over the execution's arguments, not the context.

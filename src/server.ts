@@ -9,6 +9,7 @@ import { migrate } from "./db/migrate.js";
 import { runWithTally } from "./db/statement-counter.js";
 import type { Logger } from "./logger.js";
 import { ensureDemo } from "./services/demo.js";
+import { memoryQueryStore, redisQueryStore } from "./persisted-queries.js";
 
 // Stopping: accept for up to ACCEPT_GRACE_MS until DRAIN_QUIET_MS pass without a new request,
 // then wait up to the drain timeout (`SHUTDOWN_TIMEOUT_MS`, 30 s) for the requests in flight,
@@ -40,11 +41,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const demoApiKey =
     config.database.kind === "pglite" && config.seedDemo ? await ensureDemo(db.prisma, config.database.dataDir) : undefined;
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, logger });
+  const queryStore = config.redisUrl ? redisQueryStore(config.redisUrl) : memoryQueryStore();
   const app = createApp({
     db,
     config,
     logger,
     rateLimiter,
+    queryStore,
     graphiqlHeaders: demoApiKey ? { Authorization: `Bearer ${demoApiKey}` } : undefined,
   });
   // Each request counts its own SQL statements; the app reports them in X-SQL-Statements.
@@ -84,7 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       while (active > 0 && Date.now() < deadline) await sleep(20);
       server.closeAllConnections();
       await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS)]);
-      await Promise.race([Promise.allSettled([rateLimiter.close(), db.close()]), sleep(CLOSE_TIMEOUT_MS)]);
+      await Promise.race([Promise.allSettled([rateLimiter.close(), queryStore.close(), db.close()]), sleep(CLOSE_TIMEOUT_MS)]);
     })());
   return { url, server, db, demoApiKey, stop };
 }

@@ -1,5 +1,5 @@
-import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { openRedis } from "../db/redis.js";
 import type { Logger } from "../logger.js";
 
 export interface RateLimitDecision {
@@ -51,14 +51,7 @@ export function createRateLimiter(options: { perMinute: number; redisUrl?: strin
   if (!options.redisUrl) {
     return { consume: (key) => consumeWith(memory, perMinute, key), close: async () => {} };
   }
-  // No offline queue and one quick retry: a request must not wait on an unreachable Redis.
-  const redis = new Redis(options.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 1_000,
-    lazyConnect: false,
-  });
-  redis.on("error", () => {});
+  const redis = openRedis(options.redisUrl);
   const shared = new RateLimiterRedis({ storeClient: redis, points: perMinute, duration: WINDOW_SECONDS, keyPrefix });
   let degraded = false;
   // Right after start the connection is still being made: wait for it briefly rather than
