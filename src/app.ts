@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useContentEncoding } from "@whatwg-node/server";
 import { boundedMetrics } from "./metrics.js";
 import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
 import { requestGate } from "./request-gate.js";
@@ -15,7 +16,7 @@ import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
 import { fromPrismaError, RateLimited } from "./errors.js";
 import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
-import { graphiqlAssets, renderLocalGraphiQL } from "./graphiql.js";
+import { graphiqlAssets, graphiqlOptions, renderLocalGraphiQL } from "./graphiql.js";
 import { DEFAULT_LIMITS, queryLimitPlugins } from "./limits.js";
 import { createLoaders } from "./loaders/index.js";
 import { useCompiledExecution } from "./compiled-execution.js";
@@ -147,13 +148,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
     renderGraphiQL: renderLocalGraphiQL,
     batching: (config.batchLimit ?? 10) > 0 ? { limit: config.batchLimit ?? 10 } : false,
     logging: logger,
-    graphiql: config.graphiql
-      ? {
-          title: "participant-graph",
-          headers: graphiqlHeaders ? JSON.stringify(graphiqlHeaders, null, 2) : undefined,
-          defaultQuery: "query Viewer {\n  viewer {\n    workspace { id name }\n    apiKey { name scopes }\n  }\n}\n",
-        }
-      : false,
+    graphiql: config.graphiql ? (request) => graphiqlOptions(request, graphiqlHeaders) : false,
     context: async ({ request }): Promise<Context> => {
       const caller = gate.callerOf(request) ?? (await authenticate(db, request.headers));
       const decision = await limiter.consume(caller.apiKeyId);
@@ -183,6 +178,8 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization", "x-api-key"] }),
       // After CSRF prevention: a cross-site request is refused as such before its key is looked at.
       gate.plugin,
+      // Responses compressed for clients that accept it (GraphiQL's 9 MB of scripts, large pages).
+      useContentEncoding(),
       // Trusted documents when a file lists them; otherwise any client may register its queries.
       config.persistedOperations ? trustedDocuments(config.persistedOperations) : automaticPersistedQueries(queryStore ?? memoryQueryStore()),
       ...queryLimitPlugins(limits),

@@ -32,12 +32,17 @@ export function requestGate({
     new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
       status,
       // A body refused unread is still on its way: the connection cannot carry another request.
-      headers: { "content-type": "application/json; charset=utf-8", ...(status === 413 ? { connection: "close" } : {}) },
+      headers: { "content-type": "application/json; charset=utf-8", ...(status === 413 || status === 415 ? { connection: "close" } : {}) },
     });
 
   const plugin: Plugin = {
     async onRequest({ request, url, setRequest, endResponse, fetchAPI }) {
       if (url.pathname !== graphqlEndpoint || !carriesOperation(request, url)) return;
+      // A compressed body would be limited only before it is inflated.
+      const encoding = request.headers.get("content-encoding");
+      if (encoding && encoding !== "identity") {
+        return endResponse(refuse(fetchAPI, 415, "Compressed request bodies are not accepted.", "BAD_USER_INPUT"));
+      }
       const declared = request.headers.get("content-length");
       if (declared !== null && Number(declared) > maxBodyBytes) {
         return endResponse(refuse(fetchAPI, 413, `Request body over ${maxBodyBytes} bytes.`, "BAD_USER_INPUT"));

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { createApp } from "../src/app.js";
+import { TOUR } from "../src/tour.js";
 import { createProgram, enroll } from "./support/fixtures.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
 import { listen } from "./support/listen.js";
@@ -64,5 +66,33 @@ describe("GraphiQL", () => {
     await page.screenshot({ path: new URL("graphiql.png", ARTIFACTS).pathname, fullPage: true });
     expect(offline.filter((u) => u.startsWith(url))).toEqual([]);
     await page.close();
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))("opens with the README's tour query and variables, its title, and nothing from the internet", async () => {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    const compressed: string[] = [];
+    page.on("request", (r) => requested.push(r.url()));
+    page.on("response", async (r) => {
+      if ((await r.allHeaders())["content-encoding"] === "gzip") compressed.push(r.url());
+    });
+    await page.goto(`${url}/graphql`);
+    const editor = page.locator(".graphiql-query-editor");
+    await expect.poll(async () => (await editor.innerText()).replace(/\s+/g, " "), { timeout: 30_000 }).toContain("query Participants($programKey: String!)");
+    await page.getByText("Variables").first().click();
+    await expect.poll(async () => (await page.locator(".graphiql-editor-tool").innerText()).replace(/\s+/g, " "), { timeout: 10_000 }).toContain('"programKey": "summer-camp"');
+    expect(await page.title()).toBe("participant-graph");
+    expect(await page.locator("body").innerText()).not.toContain("__TITLE__");
+    // Every request stays on this machine: the server's own origin, or data: and blob: URLs.
+    expect(requested.filter((u) => !u.startsWith(url) && !/^(data|blob):/.test(u))).toEqual([]);
+    // GraphiQL's bundle went out compressed, as the browser accepts gzip.
+    expect(compressed.some((u) => u.endsWith("yoga-graphiql.umd.js"))).toBe(true);
+    await page.close();
+  });
+
+  it("the README's tour shows the query GraphiQL opens with", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(TOUR.query);
+    expect(readme).toContain(JSON.stringify(TOUR.variables).replace(/:/g, ": ").replace(/,/g, ", ").replace("{", "{ ").replace(/}$/, " }"));
   });
 });
