@@ -3,6 +3,7 @@ import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useContentEncoding } from "@whatwg-node/server";
+import { landing } from "./landing.js";
 import { boundedMetrics } from "./metrics.js";
 import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
 import { requestGate } from "./request-gate.js";
@@ -65,6 +66,7 @@ function withExtensions(error: GraphQLError, extensions: Record<string, unknown>
 }
 
 const startedAt = new WeakMap<Request, number>();
+const PROBES = new Set(["/health", "/ready", "/metrics"]);
 
 /** `to` stands in for `from` once the request gate hands on a copy with the body buffered. */
 function carryRequestState(from: Request, to: Request): void {
@@ -106,10 +108,10 @@ function requestIdPlugin(logger: Logger, { sqlStatementsHeader, suggest }: { sql
       const requestId = requestIdOf(request);
       response.headers.set("X-Request-Id", requestId);
       const began = startedAt.get(request);
-      logger.info(
-        { requestId, method: request.method, path: new URL(request.url).pathname, status: response.status, ms: began && Math.round(performance.now() - began) },
-        "request",
-      );
+      const path = new URL(request.url).pathname;
+      // Probes and scrapes arrive every few seconds: they would drown the requests that matter.
+      const level = PROBES.has(path) && response.status < 400 ? "debug" : "info";
+      logger[level]({ requestId, method: request.method, path, status: response.status, ms: began && Math.round(performance.now() - began) }, "request");
       const limit = rateLimits.get(request);
       if (limit) {
         response.headers.set("X-RateLimit-Limit", String(limit.limit));
@@ -184,6 +186,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       config.persistedOperations ? trustedDocuments(config.persistedOperations) : automaticPersistedQueries(queryStore ?? memoryQueryStore()),
       ...queryLimitPlugins(limits),
       ...(config.graphiql ? [graphiqlAssets()] : []),
+      landing("/graphql"),
       // Federated tracing (ftv1) for routers that ask for it. Off by default: it wraps every
       // resolver of the schema, which costs about a tenth of a large page's time even when no
       // router asks.

@@ -44,7 +44,13 @@ async function serve(): Promise<void> {
   const banner = [
     "",
     `  GraphQL and GraphiQL: ${graphiql}`,
-    ...(running.demoApiKey ? [`  Demo API key:         ${running.demoApiKey}`] : []),
+    ...(running.demoApiKey
+      ? [`  Demo API key:         ${running.demoApiKey}`]
+      : [
+          "  API key:              none yet? Create a workspace and its admin key with",
+          `                        npx participant-graph workspace create "My workspace"`,
+          "                        (or start once with SEED_DEMO=true for a demo workspace)",
+        ]),
     `  Health: ${running.url}/health · Ready: ${running.url}/ready · Metrics: ${running.url}/metrics`,
     "",
   ];

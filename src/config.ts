@@ -15,9 +15,10 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   GRAPHIQL: z.stringbool().default(true),
-  SEED_DEMO: z.stringbool().default(true),
+  SEED_DEMO: z.stringbool().optional(),
   PERSISTED_OPERATIONS_FILE: z.string().optional(),
   PERSISTED_OPERATIONS_ONLY: z.stringbool().default(false),
   BATCH_LIMIT: z.coerce.number().int().min(0).max(100).default(10),
@@ -43,8 +44,13 @@ export interface Config {
   redisUrl: string | undefined;
   rateLimitPerMinute: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Unset: pretty on a terminal, JSON lines otherwise. */
+  logFormat: "json" | "pretty" | undefined;
   graphiql: boolean;
+  /** A demo workspace on the first start of an empty database: by default on the embedded one only. */
   seedDemo: boolean;
+  /** Where the demo workspace's key is kept so that later starts can show it again. */
+  demoKeyDir: string;
   /** A JSON file of { "<sha256 hash>": "<query>" }; with `only`, nothing else is executed. */
   persistedOperations: { file: string; only: boolean } | undefined;
   /** Operations one request may batch; 0 turns batching off. */
@@ -75,8 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     graphiql: e.GRAPHIQL,
-    seedDemo: e.SEED_DEMO,
+    seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
+    demoKeyDir: resolve(e.DATA_DIR),
     persistedOperations: e.PERSISTED_OPERATIONS_FILE
       ? { file: resolve(e.PERSISTED_OPERATIONS_FILE), only: e.PERSISTED_OPERATIONS_ONLY }
       : undefined,

@@ -39,7 +39,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw error;
   }
   const demoApiKey =
-    config.database.kind === "pglite" && config.seedDemo ? await ensureDemo(db.prisma, config.database.dataDir) : undefined;
+    config.seedDemo ? await ensureDemo(db.prisma, config.demoKeyDir) : undefined;
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, logger });
   const queryStore = config.redisUrl ? redisQueryStore(config.redisUrl) : memoryQueryStore();
   const app = createApp({

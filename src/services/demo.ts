@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Caller } from "../auth/api-key.js";
 import { scopeToWorkspace } from "../auth/tenant-scope.js";
@@ -18,12 +18,13 @@ const PEOPLE = [
 ];
 
 /**
- * On a first start with an empty embedded database: a demo workspace, a program with custom
- * fields and a few participants. The demo key is kept beside the data so later starts can show it.
+ * On a first start with an empty database: a demo workspace, a program with custom fields and a
+ * few participants. The demo key is kept in `keyDir` (the embedded database's folder) so that
+ * later starts can show it.
  * Returns the demo key, or undefined when the database already had data from elsewhere.
  */
-export async function ensureDemo(prisma: PrismaClient, dataDir: string): Promise<string | undefined> {
-  const keyFile = join(dataDir, "demo-api-key");
+export async function ensureDemo(prisma: PrismaClient, keyDir: string): Promise<string | undefined> {
+  const keyFile = join(keyDir, "demo-api-key");
   if ((await prisma.workspace.count()) > 0) {
     return existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : undefined;
   }
@@ -56,6 +57,7 @@ export async function ensureDemo(prisma: PrismaClient, dataDir: string): Promise
       ],
     });
   }
+  mkdirSync(keyDir, { recursive: true });
   writeFileSync(keyFile, secret + "\n", { mode: 0o600 });
   return secret;
 }
