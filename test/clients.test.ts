@@ -7,6 +7,9 @@ import { promisify } from "node:util";
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
 import { generate } from "@graphql-codegen/cli";
+import { Client, fetchExchange } from "@urql/core";
+import { cacheExchange } from "@urql/exchange-graphcache";
+import { keys } from "../clients/urql-keys.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import codegenConfig from "../clients/codegen.js";
 import { createProgram, enroll } from "./support/fixtures.js";
@@ -86,6 +89,41 @@ describe("Apollo Client's PersistedQueryLink", () => {
     expect(((await miss.json()) as any).errors[0]).toMatchObject({ message: "PersistedQueryNotFound", extensions: { code: "PERSISTED_QUERY_NOT_FOUND" } });
     const wrong = await ask({ query: "{ __typename }", extensions: { persistedQuery: { version: 1, sha256Hash: "1".repeat(64) } } });
     expect(((await wrong.json()) as any).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+  });
+});
+
+describe("urql with graphcache and clients/urql-keys.ts", () => {
+  const QUERY = `query Profile($k: String!) {
+    viewer { workspace { id name } }
+    participants(programKey: $k) {
+      edges { node { id firstName customFields { key value displayValue field { id label options { value label } } } financials { currency totalPaid }
+        balances { asset amount } counters { name value } tiers { tierType level } person { id location { city } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
+  async function warningsWith(keying: typeof keys | undefined) {
+    const warnings: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+    try {
+      const client = new Client({
+        url: `${server.origin}/graphql`,
+        exchanges: [cacheExchange({ keys: keying }), fetchExchange],
+        fetchOptions: { headers: { authorization: `Bearer ${tenant.adminKey}` } },
+      });
+      const result = await client.query(QUERY, { k: programKey }).toPromise();
+      expect(result.error).toBeUndefined();
+      expect(result.data.participants.edges[0].node.firstName).toBe("Ada");
+    } finally {
+      console.warn = original;
+    }
+    return warnings;
+  }
+
+  it("normalises every type without a warning, which it gives without the keys", async () => {
+    expect(await warningsWith(keys)).toEqual([]);
+    expect((await warningsWith(undefined)).length).toBeGreaterThan(0);
   });
 });
 

@@ -67,6 +67,16 @@ describe("request bodies", () => {
     expect(JSON.parse(response.body).data.viewer.workspace.name).toBe("Hardening");
   });
 
+  it("a compressed body is refused: the limit could not hold for what it inflates to", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const response = await fetch(`${server.origin}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip", authorization: `Bearer ${tenant.adminKey}` },
+      body: gzipSync(JSON.stringify({ query: "{ viewer { workspace { id } } }" })),
+    });
+    expect(response.status).toBe(415);
+  });
+
   it("a body with an unknown key is refused before it is parsed", async () => {
     const response = await fetch(`${server.origin}/graphql`, {
       method: "POST",

@@ -5,6 +5,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataDir } from "./pglite-lock.js";
+import { pgliteTemplateFor } from "./pglite-template.js";
 import type { SqlDriver } from "./sql-driver.js";
 import { countingAdapter, record } from "./statement-counter.js";
 
@@ -98,7 +99,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({ dataDir });
+    pglite = await PGlite.create({ dataDir, loadDataDir: pgliteTemplateFor(dataDir) });
   } catch (error) {
     unlock();
     throw error;
