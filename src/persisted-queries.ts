@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { openRedis } from "./db/redis.js";
+import { connected, openRedis } from "./db/redis.js";
 
 /** Where automatic persisted queries are kept: Redis when there is one, this process otherwise. */
 export interface QueryStore {
@@ -43,12 +43,17 @@ export function memoryQueryStore(max = MAX_IN_PROCESS): QueryStore {
  */
 export function redisQueryStore(url: string): QueryStore {
   const redis = openRedis(url);
+  const ready = connected(redis);
   const local = memoryQueryStore();
   const key = (hash: string) => `participant-graph:apq:${hash}`;
   return {
-    get: async (hash) => (await redis.get(key(hash)).catch(() => null)) ?? (await local.get(hash)),
+    get: async (hash) => {
+      await ready;
+      return (await redis.get(key(hash)).catch(() => null)) ?? (await local.get(hash));
+    },
     set: async (hash, query) => {
       await local.set(hash, query);
+      await ready;
       await redis.set(key(hash), query, "EX", REDIS_TTL_SECONDS).catch(() => {});
     },
     close: async () => void redis.disconnect(),

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,12 @@ import { Client, fetchExchange } from "@urql/core";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { keys } from "../clients/urql-keys.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
 import codegenConfig from "../clients/codegen.js";
+import { createApp } from "../src/app.js";
+import { createRateLimiter } from "../src/auth/rate-limit.js";
+import { redisQueryStore } from "../src/persisted-queries.js";
+import { REDIS_URL, redisAnswers } from "./support/redis.js";
 import { createProgram, enroll } from "./support/fixtures.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
 import { listen } from "./support/listen.js";
@@ -21,6 +26,7 @@ import { listen } from "./support/listen.js";
 // configurations.
 const root = new URL("../", import.meta.url).pathname;
 const run = promisify(execFile);
+const redisUp = await redisAnswers();
 // Generated code is type-checked inside node_modules, where it resolves the project's packages;
 // relay-compiler skips node_modules, so its project lives in the system's temporary folder.
 mkdirSync(join(root, "node_modules/.cache"), { recursive: true });
@@ -79,6 +85,26 @@ describe("Apollo Client's PersistedQueryLink", () => {
     const again = await client(method, second).query({ query: QUERY, variables: { k: programKey } });
     expect(again.data).toEqual(result.data);
     expect(second.map((r) => [r.persisted, r.full])).toEqual([[true, false]]);
+  });
+
+  it.skipIf(!redisUp)("shares registered queries between instances through Redis", async () => {
+    const logger = pino({ level: "silent" });
+    const stores = [redisQueryStore(REDIS_URL), redisQueryStore(REDIS_URL)];
+    const [a, b] = stores.map((queryStore) =>
+      createApp({ db: h.db, config: { graphiql: false }, logger, queryStore, rateLimiter: createRateLimiter({ perMinute: 1_000, logger }) }),
+    );
+    try {
+      const query = `{ viewer { workspace { name } } run${randomUUID().replaceAll("-", "")}: __typename }`;
+      const sha256Hash = createHash("sha256").update(query).digest("hex");
+      const post = (app: typeof a, body: object) =>
+        app!.fetch("http://test/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.adminKey}` }, body: JSON.stringify(body) });
+      const extensions = { persistedQuery: { version: 1, sha256Hash } };
+      expect(((await (await post(b, { extensions })).json()) as any).errors[0].extensions.code).toBe("PERSISTED_QUERY_NOT_FOUND");
+      await post(a, { query, extensions });
+      expect(((await (await post(b, { extensions })).json()) as any).data.viewer.workspace.name).toBe("Clients");
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 
   it("answers an unknown hash with PERSISTED_QUERY_NOT_FOUND and HTTP 200, and refuses a wrong hash", async () => {

@@ -5,19 +5,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { createRateLimiter, type RateLimiter } from "../src/auth/rate-limit.js";
+import { REDIS_URL, redisAnswers } from "./support/redis.js";
 import { createHarness, request, type Harness, type Tenant } from "./support/harness.js";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-
-/** Whether a Redis answers at REDIS_URL: the shared-limit test needs one (CI starts it). */
-async function redisAnswers(): Promise<boolean> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port || 6379), hostname, () => (socket.end(), resolve(true)));
-    socket.on("error", () => resolve(false));
-    socket.setTimeout(1_000, () => (socket.destroy(), resolve(false)));
-  });
-}
 const redisUp = await redisAnswers();
 const QUERY = "{ viewer { workspace { id } } }";
 

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { openRedis } from "../db/redis.js";
+import { connected, openRedis } from "../db/redis.js";
 import type { Logger } from "../logger.js";
 
 export interface RateLimitDecision {
@@ -56,14 +56,10 @@ export function createRateLimiter(options: { perMinute: number; redisUrl?: strin
   let degraded = false;
   // Right after start the connection is still being made: wait for it briefly rather than
   // counting the first requests locally.
-  const connected = new Promise<void>((resolve) => {
-    redis.once("ready", resolve);
-    redis.once("end", resolve);
-    setTimeout(resolve, 1_000).unref();
-  });
+  const ready = connected(redis);
   return {
     async consume(key) {
-      if (redis.status !== "ready") await connected;
+      if (redis.status !== "ready") await ready;
       try {
         const result = await consumeWith(shared, perMinute, key);
         if (degraded) {

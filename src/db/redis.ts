@@ -9,3 +9,16 @@ export function openRedis(url: string): Redis {
   redis.on("error", () => {});
   return redis;
 }
+
+/**
+ * Resolves once the client is connected, or gave up, or after `ms`: right after start the
+ * connection is still being made, and without an offline queue a command sent now would fail.
+ */
+export function connected(redis: Redis, ms = 1_000): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    redis.once("ready", resolve);
+    redis.once("end", resolve);
+    setTimeout(resolve, ms).unref();
+  });
+}
