@@ -1,31 +1,31 @@
 import { randomUUID } from "node:crypto";
-import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useContentEncoding } from "@whatwg-node/server";
-import { landing } from "./landing.js";
-import { boundedMetrics } from "./metrics.js";
-import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
-import { requestGate } from "./request-gate.js";
-import { GraphQLError, type ExecutionResult } from "graphql";
-import { createYoga, type Plugin, useErrorHandler, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { authenticate } from "./auth/api-key.js";
+import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
 import { ScopedClients } from "./auth/tenant-scope.js";
+import { useCompiledExecution } from "./compiled-execution.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
-import { fromPrismaError, RateLimited } from "./errors.js";
-import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
+import { errorHandling } from "./error-handling.js";
+import { RateLimited } from "./errors.js";
 import { graphiqlAssets, graphiqlOptions, renderLocalGraphiQL } from "./graphiql.js";
+import { landing } from "./landing.js";
 import { DEFAULT_LIMITS, queryLimitPlugins } from "./limits.js";
 import { createLoaders } from "./loaders/index.js";
-import { useCompiledExecution } from "./compiled-execution.js";
-import { ProgramIdCache } from "./services/participant.js";
 import type { Logger } from "./logger.js";
+import { boundedMetrics } from "./metrics.js";
+import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
+import { requestGate } from "./request-gate.js";
 import type { Context } from "./schema/builder.js";
 import { useClientIntrospection } from "./schema/client-schema.js";
 import { buildSchema } from "./schema/index.js";
+import { ProgramIdCache } from "./services/participant.js";
 
 export interface AppDeps {
   db: Database;
@@ -57,14 +57,6 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
-function isExpected(error: GraphQLError): boolean {
-  return !error.originalError || error.originalError instanceof GraphQLError;
-}
-
-function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
-  return new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, ...extensions } });
-}
-
 const startedAt = new WeakMap<Request, number>();
 const PROBES = new Set(["/health", "/ready", "/metrics"]);
 
@@ -75,31 +67,8 @@ function carryRequestState(from: Request, to: Request): void {
   if (started !== undefined) startedAt.set(to, started);
 }
 
-/**
- * Every error leaves with a code: masked ones also carry the request id, so a user can quote it
- * and we can find the log line; a request refused before execution (syntax, validation, query
- * limits) is the client's to fix. With introspection off, no message suggests a name.
- */
-function normaliseErrors(errors: readonly GraphQLError[], requestId: string, suggest: boolean): GraphQLError[] {
-  return errors.map((error) => {
-    const code = error.extensions?.code;
-    let normalised = error;
-    if (code === "INTERNAL_SERVER_ERROR") normalised = withExtensions(error, { requestId });
-    else if ((code === undefined && !error.path) || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") {
-      normalised = withExtensions(error, { code: "BAD_USER_INPUT" });
-    }
-    if (!suggest && SUGGESTION.test(normalised.message)) {
-      normalised = new GraphQLError(normalised.message.replace(SUGGESTION, ""), { ...normalised, extensions: normalised.extensions });
-    }
-    return normalised;
-  });
-}
-
-// graphql-js ends a message with its guesses: `Did you mean "a", "b" or "c"?`.
-const SUGGESTION = /\s*Did you mean [^?]*\?\s*$/;
-
 /** Request ids, rate-limit headers (and, when asked for, the SQL count) on every response, and one log line each. */
-function requestIdPlugin(logger: Logger, { sqlStatementsHeader, suggest }: { sqlStatementsHeader: boolean; suggest: boolean }): Plugin {
+function requestIdPlugin(logger: Logger, { sqlStatementsHeader }: { sqlStatementsHeader: boolean }): Plugin {
   return {
     onRequest({ request }) {
       startedAt.set(request, performance.now());
@@ -121,13 +90,6 @@ function requestIdPlugin(logger: Logger, { sqlStatementsHeader, suggest }: { sql
       const tally = sqlStatementsHeader ? currentTally() : undefined;
       if (tally) response.headers.set("X-SQL-Statements", String(tally.count));
     },
-    onResultProcess({ request, result, setResult }) {
-      const requestId = requestIdOf(request);
-      const normalise = (one: ExecutionResult) =>
-        one.errors?.length ? { ...one, errors: normaliseErrors(one.errors, requestId, suggest) } : one;
-      if (Array.isArray(result)) setResult(result.map((one) => normalise(one as ExecutionResult)) as typeof result);
-      else if ("errors" in result) setResult(normalise(result as ExecutionResult) as typeof result);
-    },
   };
 }
 
@@ -139,6 +101,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const limits = config.limits ?? DEFAULT_LIMITS;
+  const errors = errorHandling(logger, { suggest: limits.introspection, requestIdOf });
   const gate = requestGate({ db, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
 
   const schema = buildSchema();
@@ -159,22 +122,12 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       const scopedDb = scoped.for(caller.workspaceId);
       return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb, db, caller.workspaceId), programIds };
     },
-    maskedErrors: {
-      // Constraint violations only the database can see become the spec's codes; anything else
-      // unexpected is masked to INTERNAL_SERVER_ERROR, without stack or SQL.
-      maskError: (error: unknown, message: string): Error => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        const mapped = original ? fromPrismaError(original) : undefined;
-        if (mapped) return mapped;
-        if (error instanceof GraphQLError && isExpected(error)) return error;
-        // 500 when nothing could be answered (the database is gone, say); a partial result keeps 200.
-        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", http: { status: 500 } } });
-      },
-    },
+    maskedErrors: errors.masking,
     plugins: [
       useCompiledExecution(),
       useClientIntrospection(schema),
-      requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false, suggest: limits.introspection }),
+      requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false }),
+      ...errors.plugins,
       // Every authenticated request carries a header a browser cannot send cross-site without a
       // preflight, so those headers count as CSRF proof as well as Yoga's own.
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization", "x-api-key"] }),
@@ -191,18 +144,6 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       // resolver of the schema, which costs about a tenth of a large page's time even when no
       // router asks.
       ...(config.federatedTracing ? [useApolloInlineTrace()] : []),
-      // The cause goes to the log with the id the masked error shows the client.
-      useErrorHandler(({ errors, context }) => {
-        // In the execution phase envelop hands over the execution's arguments, not the context.
-        const ours = ((context as { contextValue?: unknown }).contextValue ?? context) as Partial<Context> & { request?: Request };
-        const { requestId, request } = ours;
-        for (const error of errors) {
-          if (error instanceof GraphQLError && isExpected(error)) continue;
-          const original = error instanceof GraphQLError ? error.originalError : error;
-          if (original && fromPrismaError(original)) continue;
-          logger.error({ err: original ?? error, requestId: requestId ?? (request && requestIdOf(request)) }, "unexpected error");
-        }
-      }),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {

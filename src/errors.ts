@@ -93,6 +93,11 @@ export function sqlStateOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** A unique value taken by a concurrent writer, which a caller may resolve by trying again. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002" || sqlStateOf(error) === "23505";
+}
+
 /**
  * Maps what only the database can detect, at write time, to a spec error: a unique value taken
  * by a concurrent writer, a row deleted under a concurrent write, a number out of its column's
@@ -101,7 +106,7 @@ export function sqlStateOf(error: unknown): string | undefined {
 export function fromPrismaError(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   const state = sqlStateOf(error);
-  if (code === "P2002" || state === "23505") return new Conflict("A record with the same unique value already exists.");
+  if (isUniqueViolation(error)) return new Conflict("A record with the same unique value already exists.");
   if (code === "P2025") return new NotFound("Record");
   if (code === "P2003" || state === "23503") return new NotFound("The record this write refers to");
   if (state === "22003") return InvalidInput.field([], "A number is out of the range that can be stored.");

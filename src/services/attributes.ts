@@ -3,9 +3,9 @@ import { assertBucketAccess } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { FieldErrors, NotFound } from "../errors.js";
 import type { AttributeBucket } from "../generated/prisma/client.js";
+import type { Tx } from "../db/transaction.js";
 import { isStorableText } from "./validate.js";
 
-export type Tx = Parameters<Parameters<ScopedPrisma["$transaction"]>[0]>[0];
 
 export const ATTRIBUTE_LIMITS = { keyBytes: 70, valueBytes: 64 * 1024 };
 export const DEFAULT_BUCKET = "default";

@@ -1,9 +1,8 @@
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
-import type { Tx } from "./attributes.js";
 import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
-import { inTransaction } from "./transaction.js";
+import { inTransaction, type Tx } from "../db/transaction.js";
 import { isStorableText, isUuid } from "./validate.js";
 
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -2,8 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
-import type { Tx } from "./attributes.js";
-import { inTransaction } from "./transaction.js";
+import { inTransaction, type Tx } from "../db/transaction.js";
 import { isStorableText, isUuid } from "./validate.js";
 
 type Kind = "BALANCE" | "COUNTER" | "BOOKING" | "PAYMENT" | "TIER";

@@ -2,13 +2,13 @@ import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { Participant, Prisma, Program } from "../generated/prisma/client.js";
-import { mergeParticipantAttributes, optionalAttributePatch, type Tx } from "./attributes.js";
+import { mergeParticipantAttributes, optionalAttributePatch } from "./attributes.js";
 import { checkCustomValues, type CustomValueInput, writeCustomValues } from "./custom-field.js";
 import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import type { Loaders } from "../loaders/index.js";
 import type { ParticipantRead, ParticipantRow } from "../loaders/participant-reader.js";
-import { inTransaction, staleOrGone } from "./transaction.js";
+import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
 import { isUuid, optionalTags } from "./validate.js";
 
 type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";

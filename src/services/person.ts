@@ -1,10 +1,10 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { Conflict, FieldErrors, NotFound } from "../errors.js";
+import { Conflict, FieldErrors, isUniqueViolation, NotFound } from "../errors.js";
 import type { Person, Prisma } from "../generated/prisma/client.js";
-import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, mergePersonAttributes, usableBucket, type Tx } from "./attributes.js";
+import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, mergePersonAttributes, usableBucket } from "./attributes.js";
 import { profileData, profileString, type ProfileInput } from "./profile.js";
-import { inTransaction, staleOrGone } from "./transaction.js";
+import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
 import { isUuid } from "./validate.js";
 
 export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null };
@@ -151,7 +151,7 @@ export async function upsertPerson(
       return savePersonIn(tx, caller, existing, checked.data, checked.attributes);
     });
   // Two first upserts of one external id race to create it; the loser updates what the winner made.
-  return attempt().catch((error) => (error instanceof Conflict ? attempt() : Promise.reject(error)));
+  return attempt().catch((error) => (error instanceof Conflict || isUniqueViolation(error) ? attempt() : Promise.reject(error)));
 }
 
 export async function setPersonStatus(

@@ -1,17 +1,16 @@
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { Conflict, fromPrismaError, NotFound, type AppError } from "../errors.js";
-import type { Tx } from "./attributes.js";
+import { Conflict, NotFound, type AppError } from "../errors.js";
+
+/** The client a write's transaction runs on: scoped to the caller's workspace like the rest. */
+export type Tx = Parameters<Parameters<ScopedPrisma["$transaction"]>[0]>[0];
 
 /**
- * Runs a write in one transaction; a constraint violation found by the database becomes the
- * spec's error. Everything a service writes goes through here, so a rejected write changes nothing.
+ * Runs a write in one transaction. Everything a service writes goes through here, so a rejected
+ * write changes nothing; what the database refuses is turned into the spec's error on the way
+ * out (error-handling.ts).
  */
-export async function inTransaction<T>(db: ScopedPrisma, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  try {
-    return await db.$transaction(fn);
-  } catch (error) {
-    throw fromPrismaError(error) ?? error;
-  }
+export function inTransaction<T>(db: ScopedPrisma, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(fn);
 }
 
 /**
