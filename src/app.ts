@@ -25,7 +25,9 @@ import { requestGate } from "./request-gate.js";
 import type { Context } from "./schema/builder.js";
 import { useClientIntrospection } from "./schema/client-schema.js";
 import { buildSchema } from "./schema/index.js";
-import { ProgramIdCache } from "./services/participant.js";
+import { createServices } from "./services/index.js";
+import { ProgramIdCache } from "./services/program-ids.js";
+import { createStores } from "./stores/index.js";
 
 export interface AppDeps {
   db: Database;
@@ -120,7 +122,10 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
       const scopedDb = scoped.for(caller.workspaceId);
-      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders: createLoaders(scopedDb, db, caller.workspaceId), programIds };
+      const stores = createStores(db, caller.workspaceId);
+      const loaders = createLoaders(scopedDb, stores);
+      const services = createServices({ db: scopedDb, caller, loaders, stores, programIds });
+      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders, services };
     },
     maskedErrors: errors.masking,
     plugins: [

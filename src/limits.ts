@@ -1,8 +1,8 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { GraphQLError, type ValidationRule } from "graphql";
-import { isStorableText } from "./services/validate.js";
 import type { Plugin } from "graphql-yoga";
+import { isStorableText } from "./services/validate.js";
 
 /** Bounds on what one request may ask for; each can be changed through the environment. */
 export interface QueryLimits {

@@ -8,8 +8,8 @@ import { openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { runWithTally } from "./db/statement-counter.js";
 import type { Logger } from "./logger.js";
-import { ensureDemo } from "./services/demo.js";
 import { memoryQueryStore, redisQueryStore } from "./persisted-queries.js";
+import { ensureDemo } from "./services/demo.js";
 
 // Stopping: accept for up to ACCEPT_GRACE_MS until DRAIN_QUIET_MS pass without a new request,
 // then wait up to the drain timeout (`SHUTDOWN_TIMEOUT_MS`, 30 s) for the requests in flight,

@@ -1,17 +1,7 @@
 import type { ScopeName } from "../auth/api-key.js";
-import { createApiKey, revokeApiKey } from "../services/workspace.js";
+import type { createApiKey } from "../services/workspace.js";
 import { builder } from "./builder.js";
 import { NodeInterface, ScopeEnum } from "./common.js";
-
-export const WorkspaceRef = builder.prismaObject("Workspace", {
-  interfaces: [NodeInterface],
-  description: "A tenant: every row belongs to exactly one workspace.",
-  fields: (t) => ({
-    id: t.exposeID("id"),
-    name: t.exposeString("name"),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-  }),
-});
 
 const toScopeEnum = (scope: string) => scope.toUpperCase() as "READ" | "WRITE" | "ADMIN";
 
@@ -40,24 +30,6 @@ const CreatedApiKey = builder.objectRef<{ apiKey: Awaited<ReturnType<typeof crea
   }),
 });
 
-const Viewer = builder.objectRef<{ workspaceId: string; apiKeyId: string }>("Viewer").implement({
-  description: "The caller: its workspace and API key.",
-  fields: (t) => ({
-    workspace: t.prismaField({
-      type: "Workspace",
-      resolve: (query, viewer, _args, ctx) => ctx.db.workspace.findUniqueOrThrow({ ...query, where: { id: viewer.workspaceId } }),
-    }),
-    apiKey: t.prismaField({
-      type: "ApiKey",
-      resolve: (query, viewer, _args, ctx) => ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: viewer.apiKeyId } }),
-    }),
-  }),
-});
-
-builder.queryField("viewer", (t) =>
-  t.field({ type: Viewer, resolve: (_root, _args, ctx) => ({ workspaceId: ctx.caller.workspaceId, apiKeyId: ctx.caller.apiKeyId }) }),
-);
-
 const CreateApiKeyInput = builder.inputType("CreateApiKeyInput", {
   fields: (t) => ({
     name: t.string({ required: true }),
@@ -72,17 +44,13 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      createApiKey(ctx.db, ctx.caller.workspaceId, {
-        name: input.name,
-        scopes: input.scopes.map((s) => s.toLowerCase() as ScopeName),
-        buckets: input.buckets,
-      }, ctx.caller),
+      ctx.services.apiKeys.create({ name: input.name, scopes: input.scopes.map((s) => s.toLowerCase() as ScopeName), buckets: input.buckets }),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
     authScopes: { admin: true },
     description: "Takes effect on the next request.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => revokeApiKey(ctx.db, String(id)),
+    resolve: (_root, { id }, ctx) => ctx.services.apiKeys.revoke(String(id)),
   }),
 }));

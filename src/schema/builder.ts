@@ -8,21 +8,21 @@ import { JSONObjectResolver, JSONResolver } from "graphql-scalars";
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Forbidden } from "../errors.js";
-import type { PrismaClient } from "../generated/prisma/client.js";
 import PrismaTypes, { getDatamodel } from "../generated/pothos-types.js";
+import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Loaders } from "../loaders/index.js";
-import type { ProgramIdCache } from "../services/participant.js";
+import type { Services } from "../services/index.js";
 import { DateTimeScalar } from "./datetime-scalar.js";
 import { DecimalScalar, type DecimalValue } from "./decimal-scalar.js";
 
 export interface Context {
   requestId: string;
   caller: Caller;
-  /** Prisma, scoped to the caller's workspace. */
+  /** Prisma, scoped to the caller's workspace: plugin-prisma's client. Resolvers use `services`. */
   db: ScopedPrisma;
   loaders: Loaders;
-  /** Process-wide, keyed by workspace: program keys are immutable. */
-  programIds: ProgramIdCache;
+  /** The domain operations of this request: every read and write of a resolver goes through them. */
+  services: Services;
 }
 
 interface BuilderTypes {

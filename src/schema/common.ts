@@ -1,7 +1,12 @@
+import { BalanceBucket, CustomFieldType, LedgerKind, PersonType, Status } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
 
-export const StatusEnum = builder.enumType("Status", { values: ["ACTIVE", "SUSPENDED", "CLOSED"] as const });
-export const PersonTypeEnum = builder.enumType("PersonType", { values: ["LEAD", "USER", "VISITOR"] as const });
+// The database's enums are the schema's: declared once, in prisma/schema.prisma.
+export const StatusEnum = builder.enumType(Status, { name: "Status" });
+export const PersonTypeEnum = builder.enumType(PersonType, { name: "PersonType" });
+export const CustomFieldTypeEnum = builder.enumType(CustomFieldType, { name: "CustomFieldType" });
+export const LedgerKindEnum = builder.enumType(LedgerKind, { name: "LedgerKind", description: "TIER entries are written by setTier only." });
+export const BalanceBucketEnum = builder.enumType(BalanceBucket, { name: "BalanceBucket" });
 export const ScopeEnum = builder.enumType("Scope", { values: ["READ", "WRITE", "ADMIN"] as const });
 export const OrderDirectionEnum = builder.enumType("OrderDirection", { values: ["ASC", "DESC"] as const });
 

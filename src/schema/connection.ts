@@ -1,7 +1,6 @@
-import { queryFromInfo } from "@pothos/plugin-prisma";
 import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 import type { Page } from "../services/pagination.js";
-import { builder, type Context } from "./builder.js";
+import { builder } from "./builder.js";
 
 /** A Relay connection type named `<Name>Connection` with `<Name>Edge`, plus `totalCount`. */
 export function connectionOf<T>(name: string, node: Parameters<typeof builder.connectionObject>[0]["type"]) {
@@ -18,14 +17,6 @@ export function connectionOf<T>(name: string, node: Parameters<typeof builder.co
     },
     { name: `${name}Edge` },
   );
-}
-
-/**
- * The include/select plugin-prisma plans for the nodes of a connection, so that relations the
- * client selected (a participant's person, say) come in the same statement as the page.
- */
-export function nodeQuery(ctx: Context, info: GraphQLResolveInfo): object {
-  return queryFromInfo({ context: ctx, info, path: ["edges", "node"] });
 }
 
 /** The fields of selection sets, through inline fragments and fragment spreads. */

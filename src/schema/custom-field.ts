@@ -1,14 +1,10 @@
-import { defineCustomField, updateCustomField } from "../services/custom-field.js";
-import { displayValue, optionsOf } from "../services/custom-value.js";
 import type { CustomFieldDefinition } from "../generated/prisma/client.js";
-import type { StoredValue } from "../loaders/participant-reader.js";
+import { displayValue, optionsOf } from "../services/custom-value.js";
+import type { StoredValue } from "../stores/participant-store.js";
 import { builder } from "./builder.js";
-import { NodeInterface } from "./common.js";
+import { CustomFieldTypeEnum, NodeInterface } from "./common.js";
 import { ProgramRef } from "./program.js";
 
-export const CustomFieldTypeEnum = builder.enumType("CustomFieldType", {
-  values: ["TEXT", "NUMBER", "BOOLEAN", "DATE", "DATETIME", "SELECT", "MULTI_SELECT", "EMAIL", "URL"] as const,
-});
 
 const CustomFieldOption = builder.objectRef<{ value: string; label: string }>("CustomFieldOption").implement({
   fields: (t) => ({ value: t.exposeString("value"), label: t.exposeString("label") }),
@@ -61,10 +57,7 @@ builder.prismaObjectField(ProgramRef, "customFields", (t) =>
   t.field({
     type: [CustomFieldDefinitionRef],
     args: { includeArchived: t.arg.boolean({ defaultValue: false }) },
-    resolve: async (program, { includeArchived }, ctx) => {
-      const fields = await ctx.loaders.customFieldsByProgramId.load(program.id);
-      return includeArchived ? fields : fields.filter((f) => !f.archived);
-    },
+    resolve: (program, { includeArchived }, ctx) => ctx.services.customFields.ofProgram(program.id, includeArchived ?? false),
   }),
 );
 
@@ -105,12 +98,12 @@ builder.mutationFields((t) => ({
   defineCustomField: t.field({
     type: CustomFieldDefinitionRef,
     args: { programId: t.arg.id({ required: true }), input: t.arg({ type: CustomFieldInput, required: true }) },
-    resolve: (_root, { programId, input }, ctx) => defineCustomField(ctx.db, String(programId), input),
+    resolve: (_root, { programId, input }, ctx) => ctx.services.customFields.define(String(programId), input),
   }),
   updateCustomField: t.field({
     type: CustomFieldDefinitionRef,
     description: "Changing the type or options converts every stored value, or is refused if one would not fit.",
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCustomFieldInput, required: true }) },
-    resolve: (_root, { id, input }, ctx) => updateCustomField(ctx.db, String(id), input),
+    resolve: (_root, { id, input }, ctx) => ctx.services.customFields.update(String(id), input),
   }),
 }));

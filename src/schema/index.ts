@@ -1,10 +1,6 @@
-import { printSubgraphSchema } from "@apollo/subgraph";
-import { lexicographicSortSchema, type GraphQLSchema } from "graphql";
-import { builder } from "./builder.js";
-import { printClientSchema as printClientSdl } from "./client-schema.js";
-import { isolateEntityReferences } from "./entity-reference.js";
 import "./common.js";
 import "./api-key.js";
+import "./workspace.js";
 import "./person.js";
 import "./attribute.js";
 import "./program.js";
@@ -12,6 +8,11 @@ import "./custom-field.js";
 import "./participant.js";
 import "./ledger.js";
 import "./node.js";
+import { printSubgraphSchema } from "@apollo/subgraph";
+import { lexicographicSortSchema, type GraphQLSchema } from "graphql";
+import { builder } from "./builder.js";
+import { printClientSchema as printClientSdl } from "./client-schema.js";
+import { isolateEntityReferences } from "./entity-reference.js";
 
 let schema: GraphQLSchema | undefined;
 

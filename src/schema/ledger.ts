@@ -1,16 +1,10 @@
 import { Prisma, type LedgerTotal } from "../generated/prisma/client.js";
-import { keysetPage } from "../services/pagination.js";
-import { postLedgerEntry, setTier } from "../services/ledger.js";
+import type { BalanceBucket } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
-import { NodeInterface, pageArgs } from "./common.js";
-import { connectionOf, nodeQuery } from "./connection.js";
-import { ParticipantRef } from "./participant.js";
+import { BalanceBucketEnum, LedgerKindEnum, NodeInterface, pageArgs } from "./common.js";
+import { connectionOf } from "./connection.js";
+import { ParticipantRef, readPlan } from "./participant.js";
 
-const LedgerKindEnum = builder.enumType("LedgerKind", {
-  values: ["BALANCE", "COUNTER", "BOOKING", "PAYMENT", "TIER"] as const,
-  description: "TIER entries are written by setTier only.",
-});
-const BalanceBucketEnum = builder.enumType("BalanceBucket", { values: ["AVAILABLE", "PENDING", "LOCKED"] as const });
 
 const LedgerEntryRef = builder.prismaObject("LedgerEntry", {
   interfaces: [NodeInterface],
@@ -31,7 +25,7 @@ const LedgerEntryConnection = connectionOf("LedgerEntry", LedgerEntryRef);
 const Balance = builder.objectRef<LedgerTotal>("Balance").implement({
   fields: (t) => ({
     asset: t.exposeString("asset"),
-    bucket: t.field({ type: BalanceBucketEnum, resolve: (total) => total.bucket as "AVAILABLE" | "PENDING" | "LOCKED" }),
+    bucket: t.field({ type: BalanceBucketEnum, resolve: (total) => total.bucket as BalanceBucket }),
     amount: t.expose("amount", { type: "Decimal" }),
   }),
 });
@@ -73,7 +67,7 @@ const Tier = builder.prismaObject("ParticipantTier", {
 
 // Totals are batched by a loader of their own rather than joined into the page's statement:
 // a relation join carries numeric columns through JSON, where they lose digits.
-builder.prismaObjectFields(ParticipantRef, (t) => ({
+builder.objectFields(ParticipantRef, (t) => ({
   balances: t.field({
     type: [Balance],
     resolve: async (p, _args, ctx) => (await ctx.loaders.ledgerTotalsByParticipantId.load(p.id)).filter((x) => x.kind === "BALANCE"),
@@ -102,16 +96,7 @@ builder.prismaObjectFields(ParticipantRef, (t) => ({
     type: LedgerEntryConnection,
     description: "Every entry, newest first.",
     args: pageArgs,
-    resolve: (p, args, ctx, info) => {
-      const query = nodeQuery(ctx, info);
-      return keysetPage(
-        args,
-        { list: "ledger", path: ["createdAt"], direction: "desc", kind: "date", nullable: false },
-        { participantId: p.id },
-        (q) => ctx.db.ledgerEntry.findMany({ ...query, ...(q as object) }),
-        (q) => ctx.db.ledgerEntry.count(q as object),
-      ) as never;
-    },
+    resolve: (p, args, ctx) => ctx.services.ledger.entries(p.id, args) as never,
   }),
 }));
 
@@ -132,8 +117,7 @@ builder.mutationFields((t) => ({
     type: LedgerEntryRef,
     description: "Appends an entry. The same idempotency key and payload returns the first entry; another payload is CONFLICT.",
     args: { input: t.arg({ type: LedgerEntryInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      postLedgerEntry(ctx.db, ctx.caller.workspaceId, { ...input, participantId: String(input.participantId) }),
+    resolve: (_root, { input }, ctx) => ctx.services.ledger.post({ ...input, participantId: String(input.participantId) }),
   }),
   setTier: t.field({
     type: ParticipantRef,
@@ -144,6 +128,6 @@ builder.mutationFields((t) => ({
       level: t.arg.string({ required: true }),
       rank: t.arg.int({ required: true }),
     },
-    resolve: (_root, { participantId, ...tier }, ctx) => setTier(ctx.db, ctx.caller.workspaceId, String(participantId), tier),
+    resolve: (_root, { participantId, ...tier }, ctx, info) => ctx.services.ledger.setTier(String(participantId), tier, readPlan(info, [])),
   }),
 }));

@@ -1,13 +1,9 @@
-import { createPerson, deletePerson, findPerson, setPersonStatus, updatePerson, upsertPerson } from "../services/person.js";
-import { keysetPage, type SortSpec } from "../services/pagination.js";
-import { insensitive, personWhere } from "../services/filters.js";
-import { InvalidInput } from "../errors.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import { PERSON_SORTS } from "../stores/sorts.js";
 import { builder, type InputFields } from "./builder.js";
-import { commonFilterFields } from "./filter.js";
 import { DeletePayload, NODE_TYPE, NodeInterface, OrderDirectionEnum, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
-import { connectionOf, nodeQuery } from "./connection.js";
+import { connectionOf } from "./connection.js";
 import { referenceKey } from "./entity-reference.js";
+import { commonFilterFields } from "./filter.js";
 
 interface LocationShape {
   countryCode?: string;
@@ -76,7 +72,7 @@ builder.asEntity(PersonRef, {
 export const PersonConnection = connectionOf("Person", PersonRef);
 
 const PersonOrderFieldEnum = builder.enumType("PersonOrderField", {
-  values: ["CREATED_AT", "UPDATED_AT", "LAST_NAME", "EMAIL"] as const,
+  values: Object.keys(PERSON_SORTS) as (keyof typeof PERSON_SORTS)[],
 });
 
 const PersonOrder = builder.inputType("PersonOrder", {
@@ -88,29 +84,13 @@ const PersonOrder = builder.inputType("PersonOrder", {
 
 const PersonFilter = builder.inputType("PersonFilter", { fields: (t) => commonFilterFields(t) });
 
-const PERSON_SORT: Record<(typeof PersonOrderFieldEnum)["$inferType"], Omit<SortSpec, "direction">> = {
-  CREATED_AT: { list: "people", path: ["createdAt"], kind: "date", nullable: false },
-  UPDATED_AT: { list: "people", path: ["updatedAt"], kind: "date", nullable: false },
-  LAST_NAME: { list: "people", path: ["lastName"], kind: "string", nullable: true },
-  EMAIL: { list: "people", path: ["email"], kind: "string", nullable: true },
-};
-
 builder.queryFields((t) => ({
-  person: t.prismaField({
-    type: "Person",
+  person: t.field({
+    type: PersonRef,
     nullable: true,
     description: "One person by exactly one of `id`, `externalId` or `email` (case-insensitive).",
     args: { id: t.arg.id(), externalId: t.arg.string(), email: t.arg.string() },
-    resolve: async (query, _root, args, ctx) => {
-      const given = [args.id, args.externalId, args.email].filter((v) => v != null);
-      if (given.length !== 1) throw InvalidInput.field([], "Give exactly one of `id`, `externalId` and `email`.");
-      if (args.id != null) return findPerson(ctx.db, String(args.id));
-      const where: Prisma.PersonWhereInput =
-        args.externalId != null
-          ? { externalId: args.externalId }
-          : { email: insensitive(args.email!) };
-      return ctx.db.person.findFirst({ ...query, where, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
-    },
+    resolve: (_root, args, ctx) => ctx.services.persons.find({ ...args, id: args.id == null ? args.id : String(args.id) }),
   }),
   people: t.field({
     type: PersonConnection,
@@ -119,18 +99,7 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: PersonFilter }),
       orderBy: t.arg({ type: PersonOrder }),
     },
-    resolve: (_root, args, ctx, info) => {
-      const order = args.orderBy ?? { field: "CREATED_AT", direction: "ASC" };
-      const sort: SortSpec = { ...PERSON_SORT[order.field], direction: order.direction === "DESC" ? "desc" : "asc" };
-      const query = nodeQuery(ctx, info);
-      return keysetPage(
-        args,
-        sort,
-        personWhere(args.filter, ctx.caller),
-        (q) => ctx.db.person.findMany({ ...query, ...(q as object) }),
-        (q) => ctx.db.person.count(q as object),
-      ) as never;
-    },
+    resolve: (_root, args, ctx) => ctx.services.persons.page(args) as never,
   }),
 }));
 
@@ -179,13 +148,13 @@ builder.mutationFields((t) => ({
   createPerson: t.field({
     type: PersonRef,
     args: { input: t.arg({ type: CreatePersonInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createPerson(ctx.db, ctx.caller, input),
+    resolve: (_root, { input }, ctx) => ctx.services.persons.create(input),
   }),
   upsertPerson: t.field({
     type: PersonRef,
     description: "Creates the person with this external id, or updates the one that has it.",
     args: { externalId: t.arg.string({ required: true }), input: t.arg({ type: UpdatePersonInput, required: true }) },
-    resolve: (_root, { externalId, input }, ctx) => upsertPerson(ctx.db, ctx.caller, externalId, input),
+    resolve: (_root, { externalId, input }, ctx) => ctx.services.persons.upsert(externalId, input),
   }),
   updatePerson: t.field({
     type: PersonRef,
@@ -194,18 +163,18 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdatePersonInput, required: true }),
       expectedVersion: t.arg.int(),
     },
-    resolve: (_root, { id, input, expectedVersion }, ctx) => updatePerson(ctx.db, ctx.caller, String(id), input, expectedVersion),
+    resolve: (_root, { id, input, expectedVersion }, ctx) => ctx.services.persons.update(String(id), input, expectedVersion),
   }),
   setPersonStatus: t.field({
     type: PersonRef,
     args: { id: t.arg.id({ required: true }), status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
-    resolve: (_root, { id, status, reason }, ctx) => setPersonStatus(ctx.db, String(id), status, reason),
+    resolve: (_root, { id, status, reason }, ctx) => ctx.services.persons.setStatus(String(id), status, reason),
   }),
   deletePerson: t.field({
     type: DeletePayload,
     description: "Deletes the person with its attributes, participations, custom values and ledger.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => ({ deletedId: await deletePerson(ctx.db, String(id)) }),
+    resolve: async (_root, { id }, ctx) => ({ deletedId: await ctx.services.persons.delete(String(id)) }),
   }),
 }));
 

@@ -1,12 +1,7 @@
-import { Conflict, InvalidInput, NotFound } from "../errors.js";
-import { keysetPage } from "../services/pagination.js";
-import { isUuid } from "../services/validate.js";
 import { builder } from "./builder.js";
-import { referenceKey } from "./entity-reference.js";
 import { NodeInterface, pageArgs } from "./common.js";
-import { connectionOf, nodeQuery } from "./connection.js";
-
-const PROGRAM_KEY = /^[a-z0-9][a-z0-9-]{0,63}$/;
+import { connectionOf } from "./connection.js";
+import { referenceKey } from "./entity-reference.js";
 
 export const ProgramRef = builder.prismaObject("Program", {
   interfaces: [NodeInterface],
@@ -26,37 +21,18 @@ builder.asEntity(ProgramRef, {
 
 const ProgramConnection = connectionOf("Program", ProgramRef);
 
-function checkName(name: string, path: string[]): string {
-  const trimmed = name.trim();
-  if (!trimmed || trimmed.length > 255) throw InvalidInput.field(path, "A name has 1 to 255 characters.");
-  return trimmed;
-}
-
 builder.queryFields((t) => ({
-  program: t.prismaField({
-    type: "Program",
+  program: t.field({
+    type: ProgramRef,
     nullable: true,
     description: "One program by `id` or by `key`.",
     args: { id: t.arg.id(), key: t.arg.string() },
-    resolve: async (query, _root, { id, key }, ctx) => {
-      if ((id == null) === (key == null)) throw InvalidInput.field([], "Give exactly one of `id` and `key`.");
-      if (id != null) return isUuid(id) ? ctx.db.program.findUnique({ ...query, where: { id: String(id) } }) : null;
-      return ctx.db.program.findFirst({ ...query, where: { key: key! } });
-    },
+    resolve: (_root, { id, key }, ctx) => ctx.services.programs.find({ id: id == null ? id : String(id), key }),
   }),
   programs: t.field({
     type: ProgramConnection,
     args: pageArgs,
-    resolve: (_root, args, ctx, info) => {
-      const query = nodeQuery(ctx, info);
-      return keysetPage(
-        args,
-        { list: "programs", path: ["createdAt"], direction: "asc", kind: "date", nullable: false },
-        {},
-        (q) => ctx.db.program.findMany({ ...query, ...(q as object) }),
-        (q) => ctx.db.program.count(q as object),
-      ) as never;
-    },
+    resolve: (_root, args, ctx) => ctx.services.programs.page(args) as never,
   }),
 }));
 
@@ -68,31 +44,14 @@ const UpdateProgramInput = builder.inputType("UpdateProgramInput", {
 });
 
 builder.mutationFields((t) => ({
-  createProgram: t.prismaField({
-    type: "Program",
+  createProgram: t.field({
+    type: ProgramRef,
     args: { input: t.arg({ type: CreateProgramInput, required: true }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      if (!PROGRAM_KEY.test(input.key)) {
-        throw InvalidInput.field(["input", "key"], "A key is a slug: up to 64 lower-case letters, digits and dashes.");
-      }
-      const name = checkName(input.name, ["input", "name"]);
-      if (await ctx.db.program.findFirst({ where: { key: input.key } })) {
-        throw new Conflict(`A program with key "${input.key}" already exists.`);
-      }
-      return ctx.db.program.create({ ...query, data: { workspaceId: ctx.caller.workspaceId, key: input.key, name } });
-    },
+    resolve: (_root, { input }, ctx) => ctx.services.programs.create(input),
   }),
-  updateProgram: t.prismaField({
-    type: "Program",
+  updateProgram: t.field({
+    type: ProgramRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateProgramInput, required: true }) },
-    resolve: async (query, _root, { id, input }, ctx) => {
-      if (input.name === null) throw InvalidInput.field(["input", "name"], "Cannot be null.");
-      const name = input.name === undefined ? undefined : checkName(input.name, ["input", "name"]);
-      const { count } = isUuid(id)
-        ? await ctx.db.program.updateMany({ where: { id: String(id) }, data: { name, updatedAt: new Date() } })
-        : { count: 0 };
-      if (count === 0) throw new NotFound("Program");
-      return ctx.db.program.findUniqueOrThrow({ ...query, where: { id: String(id) } });
-    },
+    resolve: (_root, { id, input }, ctx) => ctx.services.programs.update(String(id), input),
   }),
 }));

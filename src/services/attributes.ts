@@ -1,9 +1,10 @@
 import type { Caller } from "../auth/api-key.js";
-import { assertBucketAccess } from "../auth/api-key.js";
+import { assertBucketAccess, mayUseBucket } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { FieldErrors, NotFound } from "../errors.js";
-import type { AttributeBucket } from "../generated/prisma/client.js";
 import type { Tx } from "../db/transaction.js";
+import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
+import type { AttributeBucket } from "../generated/prisma/client.js";
+import type { RequestScope } from "./scope.js";
 import { isStorableText } from "./validate.js";
 
 
@@ -65,47 +66,7 @@ export async function usableBucket(db: ScopedPrisma | Tx, caller: Caller, name: 
   return bucket;
 }
 
-/**
- * Merges a checked patch into one person's bucket. One row per key and an upsert per row: writers
- * of different keys never touch the same row, so none of them can lose another's write.
- */
-export async function mergePersonAttributes(
-  tx: Tx,
-  workspaceId: string,
-  personId: string,
-  bucketId: string,
-  patch: { set: Record<string, unknown>; remove: string[] },
-): Promise<void> {
-  if (Object.keys(patch.set).length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO person_attribute (workspace_id, person_id, bucket_id, key, value, updated_at)
-      SELECT ${workspaceId}::uuid, ${personId}::uuid, ${bucketId}::uuid, e.key, e.value, now()
-      FROM jsonb_each(${JSON.stringify(patch.set)}::jsonb) AS e
-      ON CONFLICT (person_id, bucket_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
-  }
-  if (patch.remove.length > 0) {
-    await tx.$executeRaw`
-      DELETE FROM person_attribute
-      WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${personId}::uuid
-        AND bucket_id = ${bucketId}::uuid AND key = ANY(${patch.remove}::text[])`;
-  }
-}
 
-/**
- * Merges into a participant's attribute map in one UPDATE: PostgreSQL re-reads the row under its
- * lock, so concurrent merges of different keys all survive.
- */
-export async function mergeParticipantAttributes(
-  tx: Tx,
-  workspaceId: string,
-  participantId: string,
-  patch: { set: Record<string, unknown>; remove: string[] },
-): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE participant
-    SET attributes = (attributes || ${JSON.stringify(patch.set)}::jsonb) - ${patch.remove}::text[]
-    WHERE workspace_id = ${workspaceId}::uuid AND id = ${participantId}::uuid`;
-}
 
 export async function ensureDefaultBucket(tx: Tx, workspaceId: string): Promise<AttributeBucket> {
   return tx.attributeBucket.upsert({
@@ -113,4 +74,32 @@ export async function ensureDefaultBucket(tx: Tx, workspaceId: string): Promise<
     create: { workspaceId, name: DEFAULT_BUCKET, description: "Every workspace's bucket." },
     update: {},
   });
+}
+
+const BUCKET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/** Attribute buckets for one request: every read and write checks the key's buckets first. */
+export function bucketService({ db, caller, loaders }: RequestScope) {
+  return {
+    /** The buckets the caller's key may read. */
+    async list(): Promise<AttributeBucket[]> {
+      const buckets = await db.attributeBucket.findMany({ orderBy: { name: "asc" } });
+      return buckets.filter((b) => mayUseBucket(caller, b.name));
+    },
+
+    /** One person's attributes in one bucket. */
+    async read(personId: string, bucket: string): Promise<Record<string, unknown>> {
+      assertBucketAccess(caller, bucket);
+      const rows = await loaders.attributesByPersonId.load(personId);
+      return Object.fromEntries(rows.filter((r) => r.bucket.name === bucket).map((r) => [r.key, r.value]));
+    },
+
+    async create(name: string, description: string | null | undefined): Promise<AttributeBucket> {
+      if (!BUCKET_NAME.test(name)) {
+        throw InvalidInput.field(["name"], "A bucket name starts with a letter and has up to 64 lower-case letters, digits, - or _.");
+      }
+      if (await db.attributeBucket.findFirst({ where: { name } })) throw new Conflict(`The attribute bucket "${name}" already exists.`);
+      return db.attributeBucket.create({ data: { workspaceId: caller.workspaceId, name, description: description?.trim() || null } });
+    },
+  };
 }

@@ -1,8 +1,10 @@
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
+import { replaceCustomValues } from "../stores/custom-value-writes.js";
 import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
-import { inTransaction, type Tx } from "../db/transaction.js";
+import type { RequestScope } from "./scope.js";
 import { isStorableText, isUuid } from "./validate.js";
 
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -133,11 +135,7 @@ async function convertStoredValues(
     ]);
   }
   if (converted.length === 0) return;
-  await tx.$executeRaw`
-    UPDATE custom_field_value AS v SET value = c.value, updated_at = now()
-    FROM jsonb_to_recordset(${JSON.stringify(converted)}::jsonb) AS c("participantId" uuid, value jsonb)
-    WHERE v.workspace_id = ${field.workspaceId}::uuid AND v.field_id = ${field.id}::uuid
-      AND v.participant_id = c."participantId" AND v.value IS DISTINCT FROM c.value`;
+  await replaceCustomValues(tx, field, converted);
 }
 
 export interface CustomValueInput {
@@ -178,20 +176,16 @@ export function checkCustomValues(
   return { set, clear };
 }
 
-export async function writeCustomValues(
-  tx: Tx,
-  workspaceId: string,
-  participantId: string,
-  values: { set: { fieldId: string; value: unknown }[]; clear: string[] },
-): Promise<void> {
-  if (values.set.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO custom_field_value (workspace_id, participant_id, field_id, value, updated_at)
-      SELECT ${workspaceId}::uuid, ${participantId}::uuid, c."fieldId", c.value, now()
-      FROM jsonb_to_recordset(${JSON.stringify(values.set)}::jsonb) AS c("fieldId" uuid, value jsonb)
-      ON CONFLICT (participant_id, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
-  }
-  if (values.clear.length > 0) {
-    await tx.customFieldValue.deleteMany({ where: { participantId, fieldId: { in: values.clear } } });
-  }
+
+/** Custom field definitions for one request. */
+export function customFieldService({ db, loaders }: RequestScope) {
+  return {
+    define: (programId: string, input: DefineCustomFieldInput) => defineCustomField(db, programId, input),
+    update: (id: string, input: UpdateCustomFieldInput) => updateCustomField(db, id, input),
+    /** A program's fields, oldest first; archived ones only when asked for. */
+    async ofProgram(programId: string, includeArchived: boolean) {
+      const fields = await loaders.customFieldsByProgramId.load(programId);
+      return includeArchived ? fields : fields.filter((f) => !f.archived);
+    },
+  };
 }

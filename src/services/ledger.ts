@@ -1,18 +1,23 @@
 import { randomUUID } from "node:crypto";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
-import { inTransaction, type Tx } from "../db/transaction.js";
+import type { BalanceBucket, LedgerKind } from "../generated/prisma/enums.js";
+import { addToTotal, insertEntry, upsertTier } from "../stores/ledger-writes.js";
+import type { ReadPlan } from "../stores/participant-store.js";
+import { LEDGER_SORT } from "../stores/sorts.js";
+import { keysetPage, type PageArgs } from "./pagination.js";
+import { participantService } from "./participant.js";
+import type { RequestScope } from "./scope.js";
 import { isStorableText, isUuid } from "./validate.js";
 
-type Kind = "BALANCE" | "COUNTER" | "BOOKING" | "PAYMENT" | "TIER";
-type Bucket = "AVAILABLE" | "PENDING" | "LOCKED";
 
 export interface LedgerEntryInput {
   participantId: string;
-  kind: Kind;
+  kind: LedgerKind;
   asset: string;
-  bucket?: Bucket | null;
+  bucket?: BalanceBucket | null;
   amount: string;
   idempotencyKey: string;
   note?: string | null;
@@ -82,31 +87,17 @@ export async function postLedgerEntry(db: ScopedPrisma, workspaceId: string, inp
 }
 
 async function appendEntry(tx: Tx, workspaceId: string, input: LedgerEntryInput): Promise<LedgerEntry | undefined> {
-  const id = randomUUID();
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, idempotency_key, note, created_at)
-    VALUES (${id}::uuid, ${workspaceId}::uuid, ${input.participantId}::uuid, ${input.kind}::"LedgerKind", ${input.asset},
-            ${input.bucket ?? null}::"BalanceBucket", ${input.amount}::numeric, ${input.idempotencyKey}, ${input.note ?? null}, now())
-    ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
-    RETURNING id`;
-  if (rows.length === 0) return undefined;
-  return (await tx.ledgerEntry.findUnique({ where: { id } }))!;
+  const id = await insertEntry(tx, workspaceId, input);
+  return id ? (await tx.ledgerEntry.findUnique({ where: { id } }))! : undefined;
 }
 
 async function moveTotal(tx: Tx, workspaceId: string, input: LedgerEntryInput): Promise<Prisma.Decimal> {
-  const [row] = await tx.$queryRaw<{ amount: Prisma.Decimal }[]>`
-    INSERT INTO ledger_total (workspace_id, participant_id, kind, asset, bucket, amount, updated_at)
-    VALUES (${workspaceId}::uuid, ${input.participantId}::uuid, ${input.kind}::"LedgerKind", ${input.asset},
-            ${input.bucket ?? ""}, ${input.amount}::numeric, now())
-    ON CONFLICT (participant_id, kind, asset, bucket)
-    DO UPDATE SET amount = ledger_total.amount + EXCLUDED.amount, updated_at = now()
-    RETURNING amount`.catch((error: unknown) => {
+  return addToTotal(tx, workspaceId, input).catch((error: unknown) => {
     if (sqlStateOf(error) === "22003") {
       throw InvalidInput.field(["input", "amount"], "The running total would leave the 20 digits before the point that it can hold.");
     }
     throw error;
   });
-  return new Prisma.Decimal(row!.amount.toString());
 }
 
 export async function setTier(
@@ -123,12 +114,7 @@ export async function setTier(
   return inTransaction(db, async (tx) => {
     await requireParticipant(tx, participantId);
     const data = { level: tier.level.trim(), rank: tier.rank, updatedAt: new Date() };
-    // One statement, so that concurrent first settings of a tier type cannot both try to insert
-    // (Prisma's upsert under the tenant scope reads, then inserts).
-    await tx.$executeRaw`
-      INSERT INTO participant_tier (workspace_id, participant_id, tier_type, level, rank, updated_at)
-      VALUES (${workspaceId}::uuid, ${participantId}::uuid, ${tier.tierType}, ${data.level}, ${data.rank}, ${data.updatedAt})
-      ON CONFLICT (participant_id, tier_type) DO UPDATE SET level = EXCLUDED.level, rank = EXCLUDED.rank, updated_at = EXCLUDED.updated_at`;
+    await upsertTier(tx, workspaceId, participantId, { tierType: tier.tierType, ...data });
     // The ledger shows every tier change: asset = tier type, note = level, amount = rank.
     await tx.ledgerEntry.create({
       data: {
@@ -143,4 +129,21 @@ export async function setTier(
     });
     return tx.participant.update({ where: { id: participantId }, data: { version: { increment: 1 }, updatedAt: new Date() } });
   });
+}
+
+/** The ledger for one request. */
+export function ledgerService(scope: RequestScope) {
+  const { db, caller } = scope;
+  const participants = participantService(scope);
+  return {
+    post: (input: LedgerEntryInput) => postLedgerEntry(db, caller.workspaceId, input),
+    /** Sets a tier and reads the participant back through the store with the client's plan. */
+    async setTier(participantId: string, tier: { tierType: string; level: string; rank: number }, plan: ReadPlan) {
+      await setTier(db, caller.workspaceId, participantId, tier);
+      return participants.readBack(participantId, plan);
+    },
+    /** A participant's entries, newest first. */
+    entries: (participantId: string, args: PageArgs) =>
+      keysetPage(args, LEDGER_SORT, { participantId }, (q) => db.ledgerEntry.findMany(q as object), (q) => db.ledgerEntry.count(q as object)),
+  };
 }

@@ -19,6 +19,8 @@ export interface SortSpec {
   direction: "asc" | "desc";
   kind: "date" | "string" | "int";
   nullable: boolean;
+  /** The column, for lists read in SQL (a name this code owns, never input). */
+  column?: string;
   /** Where nulls of a nullable column go: last, except in the reversed order of a backward page. */
   nullsFirst?: boolean;
 }

@@ -1,17 +1,22 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { Participant, Prisma, Program } from "../generated/prisma/client.js";
-import { mergeParticipantAttributes, optionalAttributePatch } from "./attributes.js";
-import { checkCustomValues, type CustomValueInput, writeCustomValues } from "./custom-field.js";
+import type { Status } from "../generated/prisma/enums.js";
+import { mergeParticipantAttributes } from "../stores/attribute-writes.js";
+import { writeCustomValues } from "../stores/custom-value-writes.js";
+import type { FilterInput } from "../stores/filters.js";
+import type { ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
+import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
+import { optionalAttributePatch } from "./attributes.js";
+import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
+import { keysetPageBy, type Page, type PageArgs } from "./pagination.js";
 import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
-import type { Loaders } from "../loaders/index.js";
-import type { ParticipantRead, ParticipantRow } from "../loaders/participant-reader.js";
-import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
+import type { RequestScope } from "./scope.js";
 import { isUuid, optionalTags } from "./validate.js";
 
-type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
 
 export interface EnrollInput {
   programKey: string;
@@ -35,68 +40,10 @@ export interface UpdateParticipantInput {
   customFields?: CustomValueInput[] | null;
 }
 
-export async function programByKey(db: ScopedPrisma | Tx, key: string): Promise<Program | null> {
-  return db.program.findFirst({ where: { key } });
-}
-
-/**
- * Program ids by workspace and key. A program's key never changes and programs are never deleted,
- * so a found id stays right for the life of the process; misses are not remembered.
- */
-export class ProgramIdCache {
-  private readonly ids = new Map<string, string>();
-  constructor(private readonly max = 10_000) {}
-
-  async get(db: ScopedPrisma, workspaceId: string, key: string): Promise<string | undefined> {
-    const cacheKey = `${workspaceId}\u0000${key}`;
-    const cached = this.ids.get(cacheKey);
-    if (cached) return cached;
-    const program = await programByKey(db, key);
-    if (!program) return undefined;
-    if (this.ids.size >= this.max) this.ids.delete(this.ids.keys().next().value!);
-    this.ids.set(cacheKey, program.id);
-    return program.id;
-  }
-}
-
 async function requireProgram(db: ScopedPrisma | Tx, key: string): Promise<Program> {
-  const program = await programByKey(db, key);
+  const program = await db.program.findFirst({ where: { key } });
   if (!program) throw new NotFound(`Program "${key}"`);
   return program;
-}
-
-/**
- * One participant by id, by program key and serial number, or by program key and external id,
- * read with its person and custom values (as `plan` asks) in one statement; program ids come from
- * the cache.
- */
-export async function findParticipant(
-  loaders: Pick<Loaders, "participants" | "participantById">,
-  programIds: ProgramIdCache,
-  db: ScopedPrisma,
-  workspaceId: string,
-  args: { id?: string | null; programKey?: string | null; serialNumber?: number | null; externalId?: string | null },
-  plan: Pick<ParticipantRead, "customFields" | "valueTimes" | "personFields"> = { customFields: true },
-): Promise<ParticipantRow | null> {
-  const { id, programKey, serialNumber, externalId } = args;
-  const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
-  const byId = id != null && given === 1;
-  const bySerial = programKey != null && serialNumber != null && given === 2;
-  const byExternal = programKey != null && externalId != null && given === 2;
-  if (!byId && !bySerial && !byExternal) {
-    throw InvalidInput.field([], "Give `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.");
-  }
-  if (byId) return isUuid(id) ? loaders.participantById.load(id) : null;
-  // Resolve the key to an id first: filtering through the relation defeats the (program, serial) index.
-  const programId = await programIds.get(db, workspaceId, programKey!);
-  if (!programId) return null;
-  const params = loaders.participants.params();
-  const where = [
-    `p.program_id = ${params.add(programId)}`,
-    bySerial ? `p.serial_number = ${params.add(serialNumber)}` : `p.external_id = ${params.add(externalId)}`,
-  ];
-  const [row] = await loaders.participants.read({ ...plan, where, params, orderBy: "p.id", limit: 1 });
-  return row ?? null;
 }
 
 async function assertParticipantExternalIdFree(tx: Tx, programId: string, externalId: string, exceptId?: string) {
@@ -242,3 +189,104 @@ export async function deleteParticipant(db: ScopedPrisma, id: string): Promise<s
   return id;
 }
 
+
+type ListArgs = PageArgs & {
+  filter?: FilterInput | null;
+  orderBy?: { field: keyof typeof PARTICIPANT_SORTS; direction: "ASC" | "DESC" } | null;
+};
+
+export interface ParticipantLookup {
+  id?: string | null;
+  programKey?: string | null;
+  serialNumber?: number | null;
+  externalId?: string | null;
+}
+
+const EMPTY_PAGE: Page<never> = {
+  edges: [],
+  pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+  totalCount: async () => 0,
+};
+
+/** Participants for one request: reads through the participant store, writes in one transaction each. */
+export function participantService(scope: RequestScope) {
+  const { db, caller, stores, loaders, programIds } = scope;
+  const programId = (key: string) => programIds.get(db, caller.workspaceId, key);
+  /**
+   * A write's result, read back through the store with the plan of the client's selection; gone
+   * when a delete committed in between.
+   */
+  const readBack = async (id: string, plan: ReadPlan) => {
+    const [row] = await stores.participants.find({ ids: [id] }, plan);
+    if (!row) throw new NotFound("Participant");
+    return row;
+  };
+
+  /** One page of a program's or a person's participants, filtered and ordered. */
+  function page(of: ParticipantScope, args: ListArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
+    const sort = sortOf(PARTICIPANT_SORTS, args.orderBy ?? { field: "SERIAL_NUMBER", direction: "ASC" });
+    // Checked (and a bad filter refused) once, even when no row is asked for.
+    const criteria = stores.participants.criteria(of, args.filter, caller);
+    // The person's field the page is sorted by is read with the rows.
+    const personFields = sort.path[0] === "person" && plan.personFields ? [...plan.personFields, ...sort.path.slice(1)] : plan.personFields;
+    return keysetPageBy(
+      args,
+      sort,
+      (take, after, order) => stores.participants.page(criteria, { sort: order, after, take, plan: { ...plan, personFields } }),
+      () => stores.participants.count(criteria),
+    );
+  }
+
+  return {
+    /** By `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`; null when none. */
+    async find(args: ParticipantLookup, plan: ReadPlan): Promise<ParticipantRow | null> {
+      const { id, programKey, serialNumber, externalId } = args;
+      const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
+      const byId = id != null && given === 1;
+      const bySerial = programKey != null && serialNumber != null && given === 2;
+      const byExternal = programKey != null && externalId != null && given === 2;
+      if (!byId && !bySerial && !byExternal) {
+        throw InvalidInput.field([], "Give `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.");
+      }
+      if (byId) return isUuid(id) ? loaders.participantById.load(id) : null;
+      // The key resolved to an id first: filtering through the relation defeats the (program, serial) index.
+      const program = await programId(programKey!);
+      if (!program) return null;
+      const key = bySerial ? { programId: program, serialNumber: serialNumber! } : { programId: program, externalId: externalId! };
+      const [row] = await stores.participants.find(key, plan);
+      return row ?? null;
+    },
+
+    /** A program's participants, by its key. */
+    async ofProgramKey(key: string, args: ListArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
+      const program = await programId(key);
+      return program ? page({ programId: program }, args, plan) : EMPTY_PAGE;
+    },
+
+    ofProgram: (id: string, args: ListArgs, plan: ReadPlan) => page({ programId: id }, args, plan),
+
+    /**
+     * A person's participations, oldest first. A first page for many persons at once (a list of
+     * people with their participations) is one statement for all of them: a person's are few.
+     */
+    ofPerson(personId: string, args: PageArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
+      const byCreation = { ...args, orderBy: { field: "CREATED_AT", direction: "ASC" } } as const;
+      if (args.after || args.last != null || args.before) return page({ personId }, byCreation, plan);
+      const all = loaders.participationsOf.load(personId);
+      return keysetPageBy(
+        args,
+        sortOf(PARTICIPANT_SORTS, byCreation.orderBy),
+        async (take) => (await all).slice(0, take),
+        async () => (await all).length,
+      );
+    },
+
+    enroll: async (input: EnrollInput, plan: ReadPlan) => readBack((await enrollParticipant(db, caller, input)).id, plan),
+    update: async (id: string, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) =>
+      readBack((await updateParticipant(db, caller, id, input, expectedVersion)).id, plan),
+    setStatus: async (id: string, status: Status, reason: string | null | undefined, plan: ReadPlan) =>
+      readBack((await setParticipantStatus(db, id, status, reason)).id, plan),
+    delete: (id: string) => deleteParticipant(db, id),
+    readBack,
+  };
+}

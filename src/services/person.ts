@@ -1,14 +1,19 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { Conflict, FieldErrors, isUniqueViolation, NotFound } from "../errors.js";
-import type { Person, Prisma } from "../generated/prisma/client.js";
-import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, mergePersonAttributes, usableBucket } from "./attributes.js";
-import { profileData, profileString, type ProfileInput } from "./profile.js";
 import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
+import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from "../errors.js";
+import type { Person, Prisma } from "../generated/prisma/client.js";
+import type { Status } from "../generated/prisma/enums.js";
+import { mergePersonAttributes } from "../stores/attribute-writes.js";
+import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
+import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
+import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, usableBucket } from "./attributes.js";
+import { keysetPage, type Page, type PageArgs } from "./pagination.js";
+import { profileData, profileString, type ProfileInput } from "./profile.js";
+import type { RequestScope } from "./scope.js";
 import { isUuid } from "./validate.js";
 
 export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null };
-type Status = "ACTIVE" | "SUSPENDED" | "CLOSED";
 
 /** Every change to a person bumps its version and updatedAt. */
 const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
@@ -193,4 +198,35 @@ export async function setAttributes(
     await mergePersonAttributes(tx, caller.workspaceId, person.id, bucket.id, patch);
     return tx.person.update({ where: { id: person.id }, data: touched() });
   });
+}
+
+type PersonListArgs = PageArgs & {
+  filter?: FilterInput | null;
+  orderBy?: { field: keyof typeof PERSON_SORTS; direction: "ASC" | "DESC" } | null;
+};
+
+/** Persons for one request. */
+export function personService({ db, caller }: RequestScope) {
+  return {
+    /** By exactly one of `id`, `externalId` and `email` (case-insensitive, the oldest if several); null when none. */
+    async find(args: { id?: string | null; externalId?: string | null; email?: string | null }): Promise<Person | null> {
+      const given = [args.id, args.externalId, args.email].filter((v) => v != null);
+      if (given.length !== 1) throw InvalidInput.field([], "Give exactly one of `id`, `externalId` and `email`.");
+      if (args.id != null) return findPerson(db, args.id);
+      const where: Prisma.PersonWhereInput = args.externalId != null ? { externalId: args.externalId } : { email: insensitive(args.email!) };
+      return db.person.findFirst({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    },
+
+    page(args: PersonListArgs): Promise<Page<Person>> {
+      const sort = sortOf(PERSON_SORTS, args.orderBy ?? { field: "CREATED_AT", direction: "ASC" });
+      return keysetPage(args, sort, personWhere(args.filter, caller), (q) => db.person.findMany(q as object), (q) => db.person.count(q as object));
+    },
+
+    create: (input: PersonInput) => createPerson(db, caller, input),
+    upsert: (externalId: string, input: PersonInput) => upsertPerson(db, caller, externalId, input),
+    update: (id: string, input: PersonInput, expectedVersion?: number | null) => updatePerson(db, caller, id, input, expectedVersion),
+    setStatus: (id: string, status: Status, reason: string | null | undefined) => setPersonStatus(db, id, status, reason),
+    delete: (id: string) => deletePerson(db, id),
+    setAttributes: (id: string, bucket: string, attributes: Record<string, unknown>) => setAttributes(db, caller, id, bucket, attributes),
+  };
 }

@@ -1,8 +1,9 @@
 import { generateSecret, hashSecret, impliedScopes, mayUseBucket, type Caller, type ScopeName } from "../auth/api-key.js";
+import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { FieldErrors, Forbidden, NotFound } from "../errors.js";
 import type { ApiKey, PrismaClient, Workspace } from "../generated/prisma/client.js";
-import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { DEFAULT_BUCKET } from "./attributes.js";
+import type { RequestScope } from "./scope.js";
 import { isUuid } from "./validate.js";
 
 export interface NewApiKey {
@@ -81,4 +82,16 @@ export async function createWorkspace(
     const { apiKey, secret } = await createApiKey(tx as PrismaClient, workspace.id, { name: "admin", scopes: ["admin"] });
     return { workspace, apiKey, secret };
   });
+}
+
+/** API keys for one request; the calling key is the creator a new key may not exceed. */
+export function apiKeyService({ db, caller }: RequestScope) {
+  return {
+    create: (input: NewApiKey) => createApiKey(db, caller.workspaceId, input, caller),
+    revoke: (id: string) => revokeApiKey(db, id),
+    /** The key of the request. */
+    callingKey: () => db.apiKey.findUniqueOrThrow({ where: { id: caller.apiKeyId } }),
+    /** The caller's workspace. */
+    workspace: () => db.workspace.findUniqueOrThrow({ where: { id: caller.workspaceId } }),
+  };
 }

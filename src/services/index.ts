@@ -1,0 +1,36 @@
+import { bucketService } from "./attributes.js";
+import { customFieldService } from "./custom-field.js";
+import { ledgerService } from "./ledger.js";
+import { participantService } from "./participant.js";
+import { personService } from "./person.js";
+import { programService } from "./program.js";
+import type { RequestScope } from "./scope.js";
+import { apiKeyService } from "./workspace.js";
+
+export type { RequestScope } from "./scope.js";
+
+const SERVICES = {
+  persons: personService,
+  participants: participantService,
+  programs: programService,
+  buckets: bucketService,
+  customFields: customFieldService,
+  ledger: ledgerService,
+  apiKeys: apiKeyService,
+};
+
+export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };
+
+/**
+ * The services of one request, each bound to its scope and made when first used: resolvers call
+ * `ctx.services.<domain>.<operation>(…)`, and every rule (validation, buckets, transactions) is
+ * behind that call.
+ */
+export function createServices(scope: RequestScope): Services {
+  const made: Partial<Record<keyof typeof SERVICES, unknown>> = {};
+  const services = {} as Services;
+  for (const name of Object.keys(SERVICES) as (keyof typeof SERVICES)[]) {
+    Object.defineProperty(services, name, { get: () => (made[name] ??= SERVICES[name](scope)), enumerable: true });
+  }
+  return services;
+}

@@ -1,0 +1,18 @@
+import type { Caller } from "../auth/api-key.js";
+import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import type { Loaders } from "../loaders/index.js";
+import type { Stores } from "../stores/index.js";
+import type { ProgramIdCache } from "./program-ids.js";
+
+/**
+ * What every service of one request works with: the caller's workspace-scoped client, the
+ * caller (whose scopes and buckets the services check on entry), the request's loaders and the
+ * workspace's stores.
+ */
+export interface RequestScope {
+  db: ScopedPrisma;
+  caller: Caller;
+  loaders: Loaders;
+  stores: Stores;
+  programIds: ProgramIdCache;
+}

@@ -1,0 +1,45 @@
+import type { Tx } from "../db/transaction.js";
+
+// The attribute writes, in the caller's transaction. Values travel as one JSON parameter.
+
+/**
+ * Merges a checked patch into one person's bucket. One row per key and an upsert per row: writers
+ * of different keys never touch the same row, so none of them can lose another's write.
+ */
+export async function mergePersonAttributes(
+  tx: Tx,
+  workspaceId: string,
+  personId: string,
+  bucketId: string,
+  patch: { set: Record<string, unknown>; remove: string[] },
+): Promise<void> {
+  if (Object.keys(patch.set).length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO person_attribute (workspace_id, person_id, bucket_id, key, value, updated_at)
+      SELECT ${workspaceId}::uuid, ${personId}::uuid, ${bucketId}::uuid, e.key, e.value, now()
+      FROM jsonb_each(${JSON.stringify(patch.set)}::jsonb) AS e
+      ON CONFLICT (person_id, bucket_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
+  }
+  if (patch.remove.length > 0) {
+    await tx.$executeRaw`
+      DELETE FROM person_attribute
+      WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${personId}::uuid
+        AND bucket_id = ${bucketId}::uuid AND key = ANY(${patch.remove}::text[])`;
+  }
+}
+
+/**
+ * Merges into a participant's attribute map in one UPDATE: PostgreSQL re-reads the row under its
+ * lock, so concurrent merges of different keys all survive.
+ */
+export async function mergeParticipantAttributes(
+  tx: Tx,
+  workspaceId: string,
+  participantId: string,
+  patch: { set: Record<string, unknown>; remove: string[] },
+): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE participant
+    SET attributes = (attributes || ${JSON.stringify(patch.set)}::jsonb) - ${patch.remove}::text[]
+    WHERE workspace_id = ${workspaceId}::uuid AND id = ${participantId}::uuid`;
+}

@@ -1,0 +1,31 @@
+import { getDatamodel } from "../generated/pothos-types.js";
+import { raw, join, type Sql } from "./sql.js";
+
+// Every column is its Prisma field's name in snake_case (the schema maps each one so);
+// test/columns.test.ts checks this against the database's own catalogue for every model.
+const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** The scalar fields of a Prisma model, in the model's order. */
+export function fieldsOf(model: string): string[] {
+  const fields = getDatamodel().datamodel.models[model]?.fields;
+  if (!fields) throw new Error(`Unknown model ${model}`);
+  return fields.filter((f) => f.kind === "scalar" || f.kind === "enum").map((f) => f.name);
+}
+
+export function columnOf(field: string): string {
+  return snake(field);
+}
+
+/**
+ * The arguments of a `json_build_object(...)` over some (by default all) scalar fields of a
+ * model, under Prisma's field names, so that a row PostgreSQL builds reads like one Prisma
+ * returns. Timestamps arrive as PostgreSQL writes them in JSON (ISO 8601 with an offset), which
+ * the DateTime scalar serialises exactly like a Date.
+ */
+export function jsonFields(model: string, alias: string, only?: ReadonlySet<string>): Sql {
+  const fields = fieldsOf(model).filter((field) => !only || only.has(field));
+  return join(
+    fields.map((field) => raw(`'${field}', ${alias}."${columnOf(field)}"`)),
+    ", ",
+  );
+}

@@ -1,0 +1,13 @@
+import type { Database } from "../db/client.js";
+import { customFieldStore } from "./custom-field-store.js";
+import { participantStore } from "./participant-store.js";
+
+/** The stores of one workspace: the code that reads those entities with SQL. */
+export function createStores(db: Database, workspaceId: string) {
+  return {
+    participants: participantStore(db, workspaceId),
+    customFields: customFieldStore(db, workspaceId),
+  };
+}
+
+export type Stores = ReturnType<typeof createStores>;

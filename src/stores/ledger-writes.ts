@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import type { Tx } from "../db/transaction.js";
+import { Prisma } from "../generated/prisma/client.js";
+import type { BalanceBucket, LedgerKind } from "../generated/prisma/enums.js";
+
+// The ledger's writes, in the caller's transaction.
+
+interface Entry {
+  participantId: string;
+  kind: LedgerKind;
+  asset: string;
+  bucket?: BalanceBucket | null;
+  amount: string;
+  idempotencyKey: string;
+  note?: string | null;
+}
+
+/** Appends an entry; undefined when its idempotency key was used already (nothing is written then). */
+export async function insertEntry(tx: Tx, workspaceId: string, entry: Entry): Promise<string | undefined> {
+  const id = randomUUID();
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, idempotency_key, note, created_at)
+    VALUES (${id}::uuid, ${workspaceId}::uuid, ${entry.participantId}::uuid, ${entry.kind}::"LedgerKind", ${entry.asset},
+            ${entry.bucket ?? null}::"BalanceBucket", ${entry.amount}::numeric, ${entry.idempotencyKey}, ${entry.note ?? null}, now())
+    ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+    RETURNING id`;
+  return rows[0]?.id;
+}
+
+/** Moves the running total of the entry's kind, asset and bucket under its row lock; returns the new total. */
+export async function addToTotal(tx: Tx, workspaceId: string, entry: Entry): Promise<Prisma.Decimal> {
+  const [row] = await tx.$queryRaw<{ amount: Prisma.Decimal }[]>`
+    INSERT INTO ledger_total (workspace_id, participant_id, kind, asset, bucket, amount, updated_at)
+    VALUES (${workspaceId}::uuid, ${entry.participantId}::uuid, ${entry.kind}::"LedgerKind", ${entry.asset},
+            ${entry.bucket ?? ""}, ${entry.amount}::numeric, now())
+    ON CONFLICT (participant_id, kind, asset, bucket)
+    DO UPDATE SET amount = ledger_total.amount + EXCLUDED.amount, updated_at = now()
+    RETURNING amount`;
+  return new Prisma.Decimal(row!.amount.toString());
+}
+
+/**
+ * Sets a participant's tier of one type in one statement, so that concurrent first settings of a
+ * type cannot both try to insert (Prisma's upsert under the tenant scope reads, then inserts).
+ */
+export async function upsertTier(
+  tx: Tx,
+  workspaceId: string,
+  participantId: string,
+  tier: { tierType: string; level: string; rank: number; updatedAt: Date },
+): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO participant_tier (workspace_id, participant_id, tier_type, level, rank, updated_at)
+    VALUES (${workspaceId}::uuid, ${participantId}::uuid, ${tier.tierType}, ${tier.level}, ${tier.rank}, ${tier.updatedAt})
+    ON CONFLICT (participant_id, tier_type) DO UPDATE SET level = EXCLUDED.level, rank = EXCLUDED.rank, updated_at = EXCLUDED.updated_at`;
+}
