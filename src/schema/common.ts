@@ -29,3 +29,14 @@ export const pageArgs = builder.args((t) => ({
   last: t.int({ description: "Page size when paging backward (with `before`): default 20, at most 100." }),
   before: t.string({ description: "Cursor of the first edge of the following page, to page backward." }),
 }));
+
+/** `<Name>OrderField` (the keys of a table of sorts) and `<Name>Order` { field, direction = ASC }. */
+export function orderInput<F extends string>(name: string, sorts: Record<F, unknown>) {
+  const fields = builder.enumType(`${name}OrderField`, { values: Object.keys(sorts) as F[] });
+  return builder.inputType(`${name}Order`, {
+    fields: (t) => ({
+      field: t.field({ type: fields, required: true }),
+      direction: t.field({ type: OrderDirectionEnum, required: true, defaultValue: "ASC" }),
+    }),
+  });
+}

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import type { ParticipantRow, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS } from "../stores/sorts.js";
 import { builder, type Context } from "./builder.js";
-import { DeletePayload, NodeInterface, OrderDirectionEnum, pageArgs, StatusEnum } from "./common.js";
+import { DeletePayload, orderInput, NodeInterface, pageArgs, StatusEnum } from "./common.js";
 import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { referenceKey } from "./entity-reference.js";
@@ -74,16 +74,7 @@ builder.asEntity(ParticipantRef, {
 
 export const ParticipantConnection = connectionOf("Participant", ParticipantRef);
 
-const ParticipantOrderFieldEnum = builder.enumType("ParticipantOrderField", {
-  values: Object.keys(PARTICIPANT_SORTS) as (keyof typeof PARTICIPANT_SORTS)[],
-});
-
-const ParticipantOrder = builder.inputType("ParticipantOrder", {
-  fields: (t) => ({
-    field: t.field({ type: ParticipantOrderFieldEnum, required: true }),
-    direction: t.field({ type: OrderDirectionEnum, required: true, defaultValue: "ASC" }),
-  }),
-});
+const ParticipantOrder = orderInput("Participant", PARTICIPANT_SORTS);
 
 const CustomFieldFilter = builder.inputType("CustomFieldFilter", {
   fields: (t) => ({ key: t.string({ required: true }), equals: t.field({ type: "JSON", required: true }) }),

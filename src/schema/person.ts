@@ -1,6 +1,6 @@
 import { PERSON_SORTS } from "../stores/sorts.js";
 import { builder, type InputFields } from "./builder.js";
-import { DeletePayload, NODE_TYPE, NodeInterface, OrderDirectionEnum, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
+import { DeletePayload, orderInput, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
 import { connectionOf } from "./connection.js";
 import { referenceKey } from "./entity-reference.js";
 import { commonFilterFields } from "./filter.js";
@@ -71,16 +71,7 @@ builder.asEntity(PersonRef, {
 
 export const PersonConnection = connectionOf("Person", PersonRef);
 
-const PersonOrderFieldEnum = builder.enumType("PersonOrderField", {
-  values: Object.keys(PERSON_SORTS) as (keyof typeof PERSON_SORTS)[],
-});
-
-const PersonOrder = builder.inputType("PersonOrder", {
-  fields: (t) => ({
-    field: t.field({ type: PersonOrderFieldEnum, required: true }),
-    direction: t.field({ type: OrderDirectionEnum, required: true, defaultValue: "ASC" }),
-  }),
-});
+const PersonOrder = orderInput("Person", PERSON_SORTS);
 
 const PersonFilter = builder.inputType("PersonFilter", { fields: (t) => commonFilterFields(t) });
 

@@ -1,6 +1,7 @@
 import { bucketService } from "./attributes.js";
 import { customFieldService } from "./custom-field.js";
 import { ledgerService } from "./ledger.js";
+import { nodeService } from "./node.js";
 import { participantService } from "./participant.js";
 import { personService } from "./person.js";
 import { programService } from "./program.js";
@@ -17,6 +18,7 @@ const SERVICES = {
   customFields: customFieldService,
   ledger: ledgerService,
   apiKeys: apiKeyService,
+  nodes: nodeService,
 };
 
 export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };

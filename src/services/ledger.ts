@@ -3,8 +3,7 @@ import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
-import type { BalanceBucket, LedgerKind } from "../generated/prisma/enums.js";
-import { addToTotal, insertEntry, upsertTier } from "../stores/ledger-writes.js";
+import { addToTotal, insertEntry, type LedgerEntryFields, upsertTier } from "../stores/ledger-writes.js";
 import type { ReadPlan } from "../stores/participant-store.js";
 import { LEDGER_SORT } from "../stores/sorts.js";
 import { keysetPage, type PageArgs } from "./pagination.js";
@@ -13,15 +12,7 @@ import type { RequestScope } from "./scope.js";
 import { isStorableText, isUuid } from "./validate.js";
 
 
-export interface LedgerEntryInput {
-  participantId: string;
-  kind: LedgerKind;
-  asset: string;
-  bucket?: BalanceBucket | null;
-  amount: string;
-  idempotencyKey: string;
-  note?: string | null;
-}
+export type LedgerEntryInput = LedgerEntryFields;
 
 // numeric(38, 18): 20 digits before the point, 18 after.
 const AMOUNT = /^-?\d{1,20}(\.\d{1,18})?$/;

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.js";
 import { customFieldStore } from "./custom-field-store.js";
+import { nodeStore } from "./node-store.js";
 import { participantStore } from "./participant-store.js";
 
 /** The stores of one workspace: the code that reads those entities with SQL. */
@@ -7,6 +8,7 @@ export function createStores(db: Database, workspaceId: string) {
   return {
     participants: participantStore(db, workspaceId),
     customFields: customFieldStore(db, workspaceId),
+    nodes: nodeStore(db, workspaceId),
   };
 }
 

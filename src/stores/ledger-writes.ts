@@ -5,7 +5,8 @@ import type { BalanceBucket, LedgerKind } from "../generated/prisma/enums.js";
 
 // The ledger's writes, in the caller's transaction.
 
-interface Entry {
+/** An entry as the ledger service has checked it. */
+export interface LedgerEntryFields {
   participantId: string;
   kind: LedgerKind;
   asset: string;
@@ -16,7 +17,7 @@ interface Entry {
 }
 
 /** Appends an entry; undefined when its idempotency key was used already (nothing is written then). */
-export async function insertEntry(tx: Tx, workspaceId: string, entry: Entry): Promise<string | undefined> {
+export async function insertEntry(tx: Tx, workspaceId: string, entry: LedgerEntryFields): Promise<string | undefined> {
   const id = randomUUID();
   const rows = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, idempotency_key, note, created_at)
@@ -28,7 +29,7 @@ export async function insertEntry(tx: Tx, workspaceId: string, entry: Entry): Pr
 }
 
 /** Moves the running total of the entry's kind, asset and bucket under its row lock; returns the new total. */
-export async function addToTotal(tx: Tx, workspaceId: string, entry: Entry): Promise<Prisma.Decimal> {
+export async function addToTotal(tx: Tx, workspaceId: string, entry: LedgerEntryFields): Promise<Prisma.Decimal> {
   const [row] = await tx.$queryRaw<{ amount: Prisma.Decimal }[]>`
     INSERT INTO ledger_total (workspace_id, participant_id, kind, asset, bucket, amount, updated_at)
     VALUES (${workspaceId}::uuid, ${entry.participantId}::uuid, ${entry.kind}::"LedgerKind", ${entry.asset},
