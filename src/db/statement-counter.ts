@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
  * Counts the SQL statements actually sent to the database, per request (through an async scope)
- * and in total. The adapter wrapper below is the only place that sees every statement, including
+ * The adapter wrapper below is the only place that sees every statement, including
  * those inside transactions, so query-count tests and the benchmark measure SQL, not resolvers.
  */
 export interface StatementTally {
@@ -10,12 +10,6 @@ export interface StatementTally {
 }
 
 const scope = new AsyncLocalStorage<StatementTally>();
-let total = 0;
-
-export function totalStatements(): number {
-  return total;
-}
-
 export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
   const tally: StatementTally = { count: 0 };
   const result = await scope.run(tally, fn);
@@ -33,7 +27,6 @@ export function currentTally(): StatementTally | undefined {
 
 /** Counts one statement sent outside Prisma (see Database.query). */
 export function record(): void {
-  total++;
   const tally = scope.getStore();
   if (tally) tally.count++;
 }

@@ -76,6 +76,8 @@ const CustomFieldInput = builder.inputType("CustomFieldInput", {
   }),
 });
 
+export type CustomFieldFields = typeof CustomFieldInput.$inferInput;
+
 const UpdateCustomFieldInput = builder.inputType("UpdateCustomFieldInput", {
   fields: (t) => ({
     label: t.string(),
@@ -87,12 +89,16 @@ const UpdateCustomFieldInput = builder.inputType("UpdateCustomFieldInput", {
   }),
 });
 
+export type UpdateCustomFieldFields = typeof UpdateCustomFieldInput.$inferInput;
+
 export const CustomFieldValueInput = builder.inputType("CustomFieldValueInput", {
   fields: (t) => ({
     key: t.string({ required: true }),
     value: t.field({ type: "JSON", description: "null clears the value." }),
   }),
 });
+
+export type CustomFieldValueFields = typeof CustomFieldValueInput.$inferInput;
 
 builder.mutationFields((t) => ({
   defineCustomField: t.field({

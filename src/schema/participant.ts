@@ -154,6 +154,8 @@ const EnrollParticipantInput = builder.inputType("EnrollParticipantInput", {
   }),
 });
 
+export type EnrollParticipantFields = typeof EnrollParticipantInput.$inferInput;
+
 const UpdateParticipantInput = builder.inputType("UpdateParticipantInput", {
   description: 'Omitted fields stay; "" clears a profile field; attributes merge; tags replace; custom values upsert by key.',
   fields: (t) => ({
@@ -168,6 +170,8 @@ const UpdateParticipantInput = builder.inputType("UpdateParticipantInput", {
     customFields: t.field({ type: [CustomFieldValueInput] }),
   }),
 });
+
+export type UpdateParticipantFields = typeof UpdateParticipantInput.$inferInput;
 
 builder.mutationFields((t) => ({
   enrollParticipant: t.field({

@@ -7,7 +7,6 @@ import type { AttributeBucket } from "../generated/prisma/client.js";
 import type { RequestScope } from "./scope.js";
 import { isStorableText } from "./validate.js";
 
-
 export const ATTRIBUTE_LIMITS = { keyBytes: 70, valueBytes: 64 * 1024 };
 export const DEFAULT_BUCKET = "default";
 
@@ -64,16 +63,6 @@ export async function usableBucket(db: ScopedPrisma | Tx, caller: Caller, name: 
   const bucket = await db.attributeBucket.findFirst({ where: { workspaceId: caller.workspaceId, name } });
   if (!bucket) throw new NotFound(`Attribute bucket "${name}"`);
   return bucket;
-}
-
-
-
-export async function ensureDefaultBucket(tx: Tx, workspaceId: string): Promise<AttributeBucket> {
-  return tx.attributeBucket.upsert({
-    where: { workspaceId_name: { workspaceId, name: DEFAULT_BUCKET } },
-    create: { workspaceId, name: DEFAULT_BUCKET, description: "Every workspace's bucket." },
-    update: {},
-  });
 }
 
 const BUCKET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;

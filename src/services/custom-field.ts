@@ -4,29 +4,16 @@ import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
 import { replaceCustomValues } from "../stores/custom-value-writes.js";
 import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
+import type { CustomFieldFields, CustomFieldValueFields, UpdateCustomFieldFields } from "../schema/custom-field.js";
 import type { RequestScope } from "./scope.js";
 import { isStorableText, isUuid } from "./validate.js";
 
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const SELECT_TYPES: FieldType[] = ["SELECT", "MULTI_SELECT"];
 
-export interface DefineCustomFieldInput {
-  key: string;
-  label: string;
-  type: FieldType;
-  required?: boolean | null;
-  options?: Option[] | null;
-  description?: string | null;
-}
-
-export interface UpdateCustomFieldInput {
-  label?: string | null;
-  type?: FieldType | null;
-  required?: boolean | null;
-  options?: Option[] | null;
-  description?: string | null;
-  archived?: boolean | null;
-}
+/** The GraphQL inputs, as the schema declares them. */
+export type DefineCustomFieldInput = CustomFieldFields;
+export type UpdateCustomFieldInput = UpdateCustomFieldFields;
 
 function checkLabel(label: string, errors: FieldErrors): string {
   const trimmed = label.trim();
@@ -138,10 +125,7 @@ async function convertStoredValues(
   await replaceCustomValues(tx, field, converted);
 }
 
-export interface CustomValueInput {
-  key: string;
-  value?: unknown;
-}
+export type CustomValueInput = CustomFieldValueFields;
 
 /**
  * Validates custom values against a program's definitions. Unknown or archived keys, bad values

@@ -14,31 +14,14 @@ import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
 import { keysetPageBy, type Page, type PageArgs } from "./pagination.js";
 import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
+import type { EnrollParticipantFields, UpdateParticipantFields } from "../schema/participant.js";
 import type { RequestScope } from "./scope.js";
 import { isUuid, optionalTags } from "./validate.js";
 
 
-export interface EnrollInput {
-  programKey: string;
-  personId?: string | null;
-  person?: PersonInput | null;
-  externalId?: string | null;
-  tags?: string[] | null;
-  attributes?: Record<string, unknown> | null;
-  customFields?: CustomValueInput[] | null;
-}
-
-export interface UpdateParticipantInput {
-  externalId?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  displayName?: string | null;
-  attributes?: Record<string, unknown> | null;
-  tags?: string[] | null;
-  customFields?: CustomValueInput[] | null;
-}
+/** The GraphQL inputs, as the schema declares them (ids already strings). */
+export type EnrollInput = Omit<EnrollParticipantFields, "personId"> & { personId?: string | null };
+export type UpdateParticipantInput = UpdateParticipantFields;
 
 async function requireProgram(db: ScopedPrisma | Tx, key: string): Promise<Program> {
   const program = await db.program.findFirst({ where: { key } });

@@ -1,15 +1,23 @@
 import { getDatamodel } from "../generated/pothos-types.js";
-import { raw, join, type Sql } from "./sql.js";
+import { raw, type Sql } from "./sql.js";
 
 // Every column is its Prisma field's name in snake_case (the schema maps each one so);
 // test/columns.test.ts checks this against the database's own catalogue for every model.
 const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+// getDatamodel() parses the whole data model on every call: read it once.
+const models = getDatamodel().datamodel.models;
+const scalarFields = new Map<string, string[]>();
+
 /** The scalar fields of a Prisma model, in the model's order. */
 export function fieldsOf(model: string): string[] {
-  const fields = getDatamodel().datamodel.models[model]?.fields;
-  if (!fields) throw new Error(`Unknown model ${model}`);
-  return fields.filter((f) => f.kind === "scalar" || f.kind === "enum").map((f) => f.name);
+  let fields = scalarFields.get(model);
+  if (!fields) {
+    const all = models[model]?.fields;
+    if (!all) throw new Error(`Unknown model ${model}`);
+    scalarFields.set(model, (fields = all.filter((f) => f.kind === "scalar" || f.kind === "enum").map((f) => f.name)));
+  }
+  return fields;
 }
 
 export function columnOf(field: string): string {
@@ -24,8 +32,5 @@ export function columnOf(field: string): string {
  */
 export function jsonFields(model: string, alias: string, only?: ReadonlySet<string>): Sql {
   const fields = fieldsOf(model).filter((field) => !only || only.has(field));
-  return join(
-    fields.map((field) => raw(`'${field}', ${alias}."${columnOf(field)}"`)),
-    ", ",
-  );
+  return raw(fields.map((field) => `'${field}', ${alias}."${columnOf(field)}"`).join(", "));
 }
