@@ -6,15 +6,19 @@ import { openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
-import { createApiKey, createWorkspace } from "./services/workspace.js";
+import { createApiKey, createWorkspace, listApiKeys } from "./services/workspace.js";
 
 const USAGE = `Usage: participant-graph <command>
 
   serve                                   apply migrations and start the server
   migrate                                 apply pending migrations and exit
   workspace create <name> [--json]        create a workspace and its admin API key
+  workspace list [--json]                 list the workspaces
   apikey create --workspace <id> [--name <name>] [--scopes read,write,admin]
                 [--buckets a,b] [--json]  create an API key in a workspace
+  apikey list --workspace <id> [--all] [--json]
+                                          list a workspace's keys (--all: revoked ones too)
+  apikey revoke <key id>                  revoke a key; it fails from the next request on
 
 Configuration comes from the environment: see .env.example.`;
 
@@ -80,14 +84,16 @@ async function main(argv: string[]): Promise<void> {
       name: { type: "string" },
       scopes: { type: "string" },
       buckets: { type: "string" },
+      all: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
   const [command, sub, ...rest] = positionals;
-  if (values.help || !command) {
+  if (values.help) {
     process.stdout.write(USAGE + "\n");
     return;
   }
+  if (!command) throw new UsageError("no command given");
   switch (command) {
     case "serve":
       return serve();
@@ -97,13 +103,39 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "workspace": {
+      if (sub === "list") {
+        const workspaces = await withDatabase((db) => db.prisma.workspace.findMany({ orderBy: { createdAt: "asc" } }));
+        const lines = workspaces.map((w) => `${w.id}  ${w.createdAt.toISOString()}  ${w.name}`);
+        process.stdout.write(values.json ? JSON.stringify(workspaces.map(({ id, name, createdAt }) => ({ id, name, createdAt }))) + "\n" : lines.join("\n") + (lines.length ? "\n" : ""));
+        return;
+      }
       const name = rest.join(" ");
-      if (sub !== "create" || !name) throw new UsageError("workspace create <name> [--json]");
+      if (sub !== "create" || !name) throw new UsageError("workspace create <name> [--json] | workspace list [--json]");
       const { workspace, secret } = await withDatabase((db) => createWorkspace(db.prisma, name));
       print(values.json, { workspaceId: workspace.id, apiKey: secret }, `Workspace ${workspace.id}\nAdmin API key (shown once): ${secret}`);
       return;
     }
     case "apikey": {
+      if (sub === "list") {
+        const workspaceId = values.workspace;
+        if (!workspaceId) throw new UsageError("apikey list --workspace <id> [--all] [--json]");
+        const keys = await withDatabase((db) => listApiKeys(db.prisma, workspaceId, values.all));
+        const shown = keys.map((k) => ({ id: k.id, name: k.name, scopes: k.scopes, buckets: k.bucketsRestricted ? k.buckets : null, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt }));
+        const lines = shown.map((k) => `${k.id}  ${k.scopes.join(",").padEnd(16)} ${k.revokedAt ? "revoked " : "active  "} ${k.name}`);
+        process.stdout.write(values.json ? JSON.stringify(shown) + "\n" : lines.join("\n") + (lines.length ? "\n" : ""));
+        return;
+      }
+      if (sub === "revoke") {
+        const [id] = rest;
+        if (!id) throw new UsageError("apikey revoke <key id>");
+        const revoked = await withDatabase(async (db) => {
+          const key = await db.prisma.apiKey.findUnique({ where: { id } }).catch(() => null);
+          if (!key) throw new UsageError(`no API key ${id}`);
+          return key.revokedAt ?? (await db.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } })).revokedAt!;
+        });
+        process.stdout.write(`API key ${id} revoked at ${revoked.toISOString()}\n`);
+        return;
+      }
       if (sub !== "create" || !values.workspace) throw new UsageError("apikey create --workspace <id> [--name <name>] [--scopes read,write,admin] [--buckets a,b] [--json]");
       const scopes = (values.scopes ?? "read").split(",").map((s) => s.trim().toLowerCase());
       const unknown = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));

@@ -194,7 +194,7 @@ describe("fuzzing every mutation", () => {
     // Deletes and status changes take only an id and an enum; the isolation and scope tests
     // drive them with foreign and malformed ids.
     const notFuzzed = mutations.filter((m) => !fuzzed.has(m));
-    expect(notFuzzed.sort()).toEqual(["deleteParticipant", "deletePerson", "revokeApiKey", "setParticipantStatus", "setPersonStatus", "updateProgram"]);
+    expect(notFuzzed.sort()).toEqual(["deleteParticipant", "deletePerson", "revokeApiKey", "rotateApiKey", "setParticipantStatus", "setPersonStatus", "updateProgram"]);
   });
 
   it.each(TEMPLATE_NAMES)("%s, its variables written as literals: never a 5xx or an unexpected error", async (name) => {

@@ -167,6 +167,12 @@ const CASES: Record<string, () => Promise<void>> = {
     expect((await a.tenant.ok(`{ viewer { workspace { id } } }`, {}, createApiKey.secret)).viewer.workspace.id).toBe(a.tenant.workspaceId);
   },
   revokeApiKey: () => notFound(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: b.apiKeyId }),
+  rotateApiKey: () => notFound(`mutation($id: ID!) { rotateApiKey(id: $id) { secret } }`, { id: b.apiKeyId }),
+  apiKeys: async () => {
+    const { apiKeys } = await a.tenant.ok(`{ apiKeys(includeRevoked: true) { id } }`);
+    expect(apiKeys.length).toBeGreaterThan(0);
+    expect(apiKeys.map((k: { id: string }) => k.id)).not.toContain(b.apiKeyId);
+  },
 };
 
 beforeAll(async () => {

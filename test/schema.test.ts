@@ -83,7 +83,6 @@ const NOT_BUILT_YET = [
   "PersonFilter.identity",
   "Query.person.identity",
   "Query.personFields",
-  "Query.apiKeys",
   "CreatePersonInput",
   "UpdatePersonInput",
   "UpdateParticipantInput",
@@ -96,7 +95,6 @@ const NOT_BUILT_YET = [
   "Mutation.setParticipantStatus",
   "Mutation.deleteParticipant",
   "Mutation.setTier",
-  "Mutation.rotateApiKey",
   "Mutation.definePersonField",
   "Mutation.mergePersons",
   // History and change events (SPEC §10)

@@ -46,6 +46,13 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       ctx.services.apiKeys.create({ name: input.name, scopes: input.scopes.map((s) => s.toLowerCase() as ScopeName), buckets: input.buckets }),
   }),
+  rotateApiKey: t.field({
+    type: CreatedApiKey,
+    authScopes: { admin: true },
+    description: "A new secret for the same name, scopes and buckets; the old secret stops working on the next request.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => ctx.services.apiKeys.rotate(String(id)),
+  }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
     authScopes: { admin: true },
@@ -54,3 +61,13 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id }, ctx) => ctx.services.apiKeys.revoke(String(id)),
   }),
 }));
+
+builder.queryField("apiKeys", (t) =>
+  t.field({
+    type: [ApiKeyRef],
+    authScopes: { admin: true },
+    description: "The workspace's API keys, newest first (never their secrets).",
+    args: { includeRevoked: t.arg.boolean({ defaultValue: false }) },
+    resolve: (_root, { includeRevoked }, ctx) => ctx.services.apiKeys.list(includeRevoked ?? false),
+  }),
+);

@@ -2,6 +2,7 @@ import { generateSecret, hashSecret, impliedScopes, mayUseBucket, type Caller, t
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { FieldErrors, Forbidden, NotFound } from "../errors.js";
 import type { ApiKey, PrismaClient, Workspace } from "../generated/prisma/client.js";
+import { inTransaction } from "../db/transaction.js";
 import { DEFAULT_BUCKET } from "./attributes.js";
 import type { RequestScope } from "./scope.js";
 import { isUuid } from "./validate.js";
@@ -60,6 +61,31 @@ export async function createApiKey(
   return { apiKey, secret };
 }
 
+/** Keys of a workspace, newest first; revoked ones only when asked for. Never a secret or its hash. */
+export function listApiKeys(db: ScopedPrisma | PrismaClient, workspaceId: string, includeRevoked: boolean): Promise<ApiKey[]> {
+  return db.apiKey.findMany({
+    where: { workspaceId, ...(includeRevoked ? {} : { revokedAt: null }) },
+    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+  });
+}
+
+/**
+ * A new secret for the same name, scopes and buckets, in one transaction with the revocation of
+ * the old key: from the next request on only the new secret works.
+ */
+export async function rotateApiKey(db: ScopedPrisma, id: string, rotator: Caller): Promise<{ apiKey: ApiKey; secret: string }> {
+  return inTransaction(db, async (tx) => {
+    const key = isUuid(id) ? await tx.apiKey.findUnique({ where: { id } }) : null;
+    if (!key || key.revokedAt) throw new NotFound("API key");
+    const same: NewApiKey = { name: key.name, scopes: key.scopes as ScopeName[], buckets: key.bucketsRestricted ? key.buckets : null };
+    assertWithinCreator(rotator, same);
+    await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+    const secret = generateSecret();
+    const apiKey = await tx.apiKey.create({ data: { workspaceId: key.workspaceId, ...keyData(same, secret) } });
+    return { apiKey, secret };
+  });
+}
+
 export async function revokeApiKey(db: ScopedPrisma, id: string): Promise<ApiKey> {
   const key = isUuid(id) ? await db.apiKey.findUnique({ where: { id } }) : null;
   if (!key) throw new NotFound("API key");
@@ -89,6 +115,8 @@ export function apiKeyService({ db, caller }: RequestScope) {
   return {
     create: (input: NewApiKey) => createApiKey(db, caller.workspaceId, input, caller),
     revoke: (id: string) => revokeApiKey(db, id),
+    rotate: (id: string) => rotateApiKey(db, id, caller),
+    list: (includeRevoked: boolean) => listApiKeys(db, caller.workspaceId, includeRevoked),
     /** The key of the request. */
     callingKey: () => db.apiKey.findUniqueOrThrow({ where: { id: caller.apiKeyId } }),
     /** The caller's workspace. */
