@@ -94,6 +94,12 @@ const profile = fc.record(
   { requiredKeys: [] },
 );
 const customValues = fc.array(fc.record({ key, value: anything }), { maxLength: 4 });
+const seenAt = fc.oneof(fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()), anything);
+const tagChanges = fc.record({ addTags: fc.oneof(fc.array(text, { maxLength: 5 }), anything), removeTags: fc.oneof(fc.array(text, { maxLength: 5 }), anything) }, { requiredKeys: [] });
+/** An UpdatePersonInput: the profile, tag changes and times seen. */
+const personUpdate = fc
+  .tuple(profile, tagChanges, fc.record({ firstSeenAt: seenAt, lastSeenAt: seenAt }, { requiredKeys: [] }))
+  .map(([a, b, c]) => ({ ...a, ...b, ...c }));
 
 interface Template {
   name: string;
@@ -106,7 +112,7 @@ const TEMPLATES = (): Template[] => [
   {
     name: "updatePerson",
     query: `mutation($id: ID!, $input: UpdatePersonInput!, $v: Int) { updatePerson(id: $id, input: $input, expectedVersion: $v) { id } }`,
-    variables: fc.record({ id: fc.oneof(fc.constant(ids.personId), text), input: profile, v: maybe(fc.oneof(fc.integer(), anything)) }),
+    variables: fc.record({ id: fc.oneof(fc.constant(ids.personId), text), input: personUpdate, v: maybe(fc.oneof(fc.integer(), anything)) }),
   },
   {
     name: "setAttributes",
@@ -118,7 +124,12 @@ const TEMPLATES = (): Template[] => [
     query: `mutation($id: ID!, $input: UpdateParticipantInput!) { updateParticipant(id: $id, input: $input) { id } }`,
     variables: fc.record({
       id: fc.constant(ids.participantId),
-      input: fc.record({ externalId: anything, email: anything, tags: fc.oneof(fc.array(text), anything), attributes: fc.oneof(fc.dictionary(text, anything, { maxKeys: 5 }), anything), customFields: fc.oneof(customValues, anything) }, { requiredKeys: [] }),
+      input: fc
+        .tuple(
+          fc.record({ externalId: anything, email: anything, tags: fc.oneof(fc.array(text), anything), attributes: fc.oneof(fc.dictionary(text, anything, { maxKeys: 5 }), anything), customFields: fc.oneof(customValues, anything), person: fc.oneof(personUpdate, anything) }, { requiredKeys: [] }),
+          tagChanges,
+        )
+        .map(([a, b]) => ({ ...a, ...b })),
     }),
   },
   {
@@ -155,7 +166,7 @@ const TEMPLATES = (): Template[] => [
   {
     name: "upsertPerson",
     query: `mutation($e: String!, $input: UpdatePersonInput!) { upsertPerson(externalId: $e, input: $input) { id } }`,
-    variables: fc.record({ e: text, input: profile }),
+    variables: fc.record({ e: text, input: personUpdate }),
   },
   { name: "createProgram", query: `mutation($input: CreateProgramInput!) { createProgram(input: $input) { id } }`, variables: fc.record({ key: text, name: text }).map((input) => ({ input })) },
   {

@@ -85,7 +85,6 @@ const NOT_BUILT_YET = [
   "Query.personFields",
   "CreatePersonInput",
   "UpdatePersonInput",
-  "UpdateParticipantInput",
   "LedgerEntryInput",
   "Mutation.updatePerson",
   "Mutation.setPersonStatus",

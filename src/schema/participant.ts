@@ -7,7 +7,7 @@ import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { referenceKey } from "./entity-reference.js";
 import { commonFilterFields } from "./filter.js";
-import { CreatePersonInput, PersonRef } from "./person.js";
+import { CreatePersonInput, PersonRef, UpdatePersonInput } from "./person.js";
 import { ProgramRef } from "./program.js";
 
 /**
@@ -168,6 +168,9 @@ const UpdateParticipantInput = builder.inputType("UpdateParticipantInput", {
     attributes: t.field({ type: "JSONObject" }),
     tags: t.stringList(),
     customFields: t.field({ type: [CustomFieldValueInput] }),
+    person: t.field({ type: UpdatePersonInput, description: "The person's profile, written in the same transaction." }),
+    addTags: t.stringList({ description: "Added to the set (not with `tags`)." }),
+    removeTags: t.stringList({ description: "Removed from the set (not with `tags`)." }),
   }),
 });
 

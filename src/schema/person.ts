@@ -119,19 +119,28 @@ const profileInputFields = (t: InputFields) => ({
   tags: t.stringList(),
 });
 
+const seenFields = (t: InputFields) => ({
+  firstSeenAt: t.field({ type: "DateTime", description: "Only ever moves earlier; a later value is ignored." }),
+  lastSeenAt: t.field({ type: "DateTime", description: "Only ever moves later; the first one also sets firstSeenAt when it is unset." }),
+});
+
 export const CreatePersonInput = builder.inputType("CreatePersonInput", {
   description: '"" on a String field clears it; an omitted field is left as it is.',
   fields: (t) => ({
     ...profileInputFields(t),
     attributes: t.field({ type: "JSONObject", description: 'Into the bucket "default".' }),
+    ...seenFields(t),
   }),
 });
 
-const UpdatePersonInput = builder.inputType("UpdatePersonInput", {
+
+export const UpdatePersonInput = builder.inputType("UpdatePersonInput", {
   fields: (t) => ({
     ...profileInputFields(t),
     attributes: t.field({ type: "JSONObject", description: 'Merged into the bucket "default".' }),
-    lastSeenAt: t.field({ type: "DateTime" }),
+    ...seenFields(t),
+    addTags: t.stringList({ description: "Added to the set (not with `tags`)." }),
+    removeTags: t.stringList({ description: "Removed from the set (not with `tags`)." }),
   }),
 });
 

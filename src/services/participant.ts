@@ -12,8 +12,8 @@ import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
 import { optionalAttributePatch } from "./attributes.js";
 import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
 import { keysetPageBy, type Page, type PageArgs } from "./pagination.js";
-import { checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
-import { profileData, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
+import { changeTagsWithin, checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
+import { profileChanges, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import type { EnrollParticipantFields, UpdateParticipantFields } from "../schema/participant.js";
 import type { RequestScope } from "./scope.js";
 import { isUuid, optionalTags } from "./validate.js";
@@ -96,9 +96,9 @@ async function enrolledPerson(tx: Tx, caller: Caller, input: EnrollInput) {
   const externalId = personInput.externalId?.trim();
   const existing = externalId ? await tx.person.findFirst({ where: { externalId } }) : null;
   const errors = new FieldErrors();
-  const { data, attributes } = checkPersonInput(personInput, ["input", "person"], errors, existing?.location);
+  const checked = checkPersonInput(personInput, ["input", "person"], errors, existing?.location);
   errors.throwIfAny();
-  return savePersonIn(tx, caller, existing, data, attributes);
+  return savePersonIn(tx, caller, existing, checked);
 }
 
 export async function updateParticipant(
@@ -111,10 +111,19 @@ export async function updateParticipant(
   const errors = new FieldErrors();
   const externalId = profileString("externalId", input.externalId, ["input", "externalId"], errors);
   const tags = optionalTags(input.tags, ["input", "tags"], errors);
+  const { tags: tagChange } = profileChanges({ tags: input.tags, addTags: input.addTags, removeTags: input.removeTags }, ["input"], errors);
   const attributes = optionalAttributePatch(input.attributes, ["input", "attributes"], errors);
   if (input.customFields === null) errors.add(["input", "customFields"], "Cannot be null; omit it instead.");
+  // The person's profile, given on the participant (its shared fields) or inside `person`: one
+  // input for the person, checked like any person update; the same field in both is refused.
   const shared = Object.fromEntries(SHARED_PROFILE_FIELDS.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
-  const profile = profileData(shared, ["input"], errors);
+  if (input.person === null) errors.add(["input", "person"], "Cannot be null; omit it instead.");
+  for (const field of Object.keys(shared)) {
+    if (input.person?.[field as keyof typeof input.person] !== undefined) errors.add(["input", "person", field], `Given twice: on the participant and in \`person\`.`);
+  }
+  checkPersonInput(shared, ["input"], errors);
+  if (input.person) checkPersonInput(input.person, ["input", "person"], errors);
+  const personInput: PersonInput = { ...(input.person ?? {}), ...shared };
   errors.throwIfAny();
 
   return inTransaction(db, async (tx) => {
@@ -137,10 +146,13 @@ export async function updateParticipant(
       },
     });
     if (count === 0) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
-    if (Object.keys(profile).length > 0) {
+    if (Object.keys(personInput).length > 0) {
       const person = (await tx.person.findUnique({ where: { id: current.personId } }))!;
-      await updatePersonIn(tx, caller, person, profile);
+      const checked = checkPersonInput(personInput, ["input", "person"], errors, person.location);
+      errors.throwIfAny();
+      await updatePersonIn(tx, caller, person, checked);
     }
+    if (tagChange) await changeTagsWithin(tx, "participant", caller.workspaceId, id, tagChange);
     if (attributes) await mergeParticipantAttributes(tx, caller.workspaceId, id, attributes);
     await writeCustomValues(tx, caller.workspaceId, id, values);
     return (await tx.participant.findUnique({ where: { id } }))!;

@@ -5,63 +5,72 @@ import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from
 import type { Person, Prisma } from "../generated/prisma/client.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
+import { changeTags, markSeen } from "../stores/person-writes.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
 import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, usableBucket } from "./attributes.js";
 import { keysetPage, type Page, type PageArgs } from "./pagination.js";
-import { profileData, profileString, type ProfileInput } from "./profile.js";
+import { profileChanges, profileData, profileString, type ProfileChanges, type ProfileInput } from "./profile.js";
 import type { RequestScope } from "./scope.js";
-import { isUuid } from "./validate.js";
+import { isUuid, TAG_RULES } from "./validate.js";
 
 export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null };
 
 /** Every change to a person bumps its version and updatedAt. */
 const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
 
+/** A person input checked: the columns to write, the default bucket's patch, tags and times seen. */
+export interface CheckedPerson {
+  data: Prisma.PersonUncheckedUpdateInput;
+  attributes: ReturnType<typeof checkAttributePatch> | undefined;
+  changes: ProfileChanges;
+}
+
 export function checkPersonInput(
   input: PersonInput,
   path: string[],
   errors: FieldErrors,
   currentLocation?: Prisma.JsonValue | null,
-) {
+): CheckedPerson {
   const data = profileData(input, path, errors, currentLocation);
   const attributes = optionalAttributePatch(input.attributes, [...path, "attributes"], errors);
-  return { data, attributes };
+  return { data, attributes, changes: profileChanges(input, path, errors) };
 }
 
 const checkInput = (input: PersonInput, errors: FieldErrors, currentLocation?: Prisma.JsonValue | null) =>
   checkPersonInput(input, ["input"], errors, currentLocation);
 
-async function writeDefaultAttributes(
-  tx: Tx,
-  caller: Caller,
-  personId: string,
-  attributes: ReturnType<typeof checkAttributePatch> | undefined,
-) {
-  if (!attributes || (Object.keys(attributes.set).length === 0 && attributes.remove.length === 0)) return;
-  const bucket = await usableBucket(tx, caller, DEFAULT_BUCKET);
-  await mergePersonAttributes(tx, caller.workspaceId, personId, bucket.id, attributes);
+/** The writes of a checked input besides the person's row: default attributes, tags, times seen. */
+async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes }: Omit<CheckedPerson, "data">) {
+  if (attributes && (Object.keys(attributes.set).length > 0 || attributes.remove.length > 0)) {
+    const bucket = await usableBucket(tx, caller, DEFAULT_BUCKET);
+    await mergePersonAttributes(tx, caller.workspaceId, personId, bucket.id, attributes);
+  }
+  if (changes.tags) await changeTagsWithin(tx, "person", caller.workspaceId, personId, changes.tags);
+  if (changes.seen) await markSeen(tx, caller.workspaceId, personId, changes.seen);
+}
+
+/** Adds and removes tags, refusing a set that would grow past its limit (the transaction rolls back). */
+export async function changeTagsWithin(tx: Tx, table: "person" | "participant", workspaceId: string, id: string, change: { add: string[]; remove: string[] }) {
+  const count = await changeTags(tx, table, workspaceId, id, change);
+  if (count > TAG_RULES.maxCount) throw InvalidInput.field(["input", "addTags"], `At most ${TAG_RULES.maxCount} tags.`);
 }
 
 export async function createPerson(db: ScopedPrisma, caller: Caller, input: PersonInput): Promise<Person> {
   const errors = new FieldErrors();
-  const { data, attributes } = checkInput(input, errors);
+  const checked = checkInput(input, errors);
   errors.throwIfAny();
-  return inTransaction(db, (tx) => createPersonIn(tx, caller, data, attributes));
+  return inTransaction(db, (tx) => createPersonIn(tx, caller, checked));
 }
 
-async function createPersonIn(
-  tx: Tx,
-  caller: Caller,
-  data: Prisma.PersonUncheckedUpdateInput,
-  attributes: ReturnType<typeof checkAttributePatch> | undefined,
-): Promise<Person> {
+async function createPersonIn(tx: Tx, caller: Caller, { data, ...beside }: CheckedPerson): Promise<Person> {
   if (typeof data.externalId === "string") await assertExternalIdFree(tx, data.externalId);
   const person = await tx.person.create({
     data: { ...(data as Prisma.PersonUncheckedCreateInput), workspaceId: caller.workspaceId },
   });
-  await writeDefaultAttributes(tx, caller, person.id, attributes);
-  return person;
+  if (!beside.attributes && !beside.changes.tags && !beside.changes.seen) return person;
+  await writeBesideRow(tx, caller, person.id, beside);
+  return (await tx.person.findUnique({ where: { id: person.id } }))!;
 }
 
 async function assertExternalIdFree(tx: Tx, externalId: string, exceptId?: string) {
@@ -87,7 +96,7 @@ export async function updatePersonIn(
   tx: Tx,
   caller: Caller,
   person: Person,
-  data: Prisma.PersonUncheckedUpdateInput,
+  { data, ...beside }: CheckedPerson,
   expectedVersion?: number | null,
 ): Promise<Person> {
   if (typeof data.externalId === "string") await assertExternalIdFree(tx, data.externalId, person.id);
@@ -96,6 +105,7 @@ export async function updatePersonIn(
     data: { ...data, ...touched() } as Prisma.PersonUncheckedUpdateManyInput,
   });
   if (count === 0) throw await staleOrGone(tx.person, person.id, expectedVersion, "Person");
+  await writeBesideRow(tx, caller, person.id, beside);
   return (await tx.person.findUnique({ where: { id: person.id } }))!;
 }
 
@@ -111,26 +121,15 @@ export async function updatePerson(
   return inTransaction(db, async (tx) => {
     const person = await requirePerson(tx, id);
     const errors = new FieldErrors();
-    const { data, attributes } = checkInput(input, errors, person.location);
+    const checked = checkInput(input, errors, person.location);
     errors.throwIfAny();
-    const updated = await updatePersonIn(tx, caller, person, data, expectedVersion);
-    await writeDefaultAttributes(tx, caller, person.id, attributes);
-    return updated;
+    return updatePersonIn(tx, caller, person, checked, expectedVersion);
   });
 }
 
-/** Updates `existing`, or creates a person when there is none; then merges default attributes. */
-export async function savePersonIn(
-  tx: Tx,
-  caller: Caller,
-  existing: Person | null,
-  data: Prisma.PersonUncheckedUpdateInput,
-  attributes: ReturnType<typeof checkAttributePatch> | undefined,
-): Promise<Person> {
-  if (!existing) return createPersonIn(tx, caller, data, attributes);
-  const updated = await updatePersonIn(tx, caller, existing, data);
-  await writeDefaultAttributes(tx, caller, existing.id, attributes);
-  return updated;
+/** Updates `existing`, or creates a person when there is none. */
+export async function savePersonIn(tx: Tx, caller: Caller, existing: Person | null, checked: CheckedPerson): Promise<Person> {
+  return existing ? updatePersonIn(tx, caller, existing, checked) : createPersonIn(tx, caller, checked);
 }
 
 export async function upsertPerson(
@@ -153,7 +152,7 @@ export async function upsertPerson(
       const checkedErrors = new FieldErrors();
       const checked = checkInput({ ...input, externalId: key }, checkedErrors, existing?.location);
       checkedErrors.throwIfAny();
-      return savePersonIn(tx, caller, existing, checked.data, checked.attributes);
+      return savePersonIn(tx, caller, existing, checked);
     });
   // Two first upserts of one external id race to create it; the loser updates what the winner made.
   return attempt().catch((error) => (error instanceof Conflict || isUniqueViolation(error) ? attempt() : Promise.reject(error)));

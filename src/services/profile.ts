@@ -66,8 +66,37 @@ export type ProfileInput = { [K in ProfileStringField]?: Incoming } & {
   type?: "LEAD" | "USER" | "VISITOR" | null;
   location?: LocationInput | null;
   tags?: string[] | null;
+  addTags?: string[] | null;
+  removeTags?: string[] | null;
+  firstSeenAt?: Date | null;
   lastSeenAt?: Date | null;
 };
+
+/** What a profile input changes besides its columns: tags added or removed, times seen. */
+export interface ProfileChanges {
+  tags?: { add: string[]; remove: string[] };
+  seen?: { first?: Date; last?: Date };
+}
+
+/**
+ * `addTags` / `removeTags` (normalised like `tags`, which they cannot come with) and
+ * `firstSeenAt` / `lastSeenAt` (which only move outwards; null is refused).
+ */
+export function profileChanges(input: ProfileInput, path: string[], errors: FieldErrors): ProfileChanges {
+  const changes: ProfileChanges = {};
+  if (input.addTags != null || input.removeTags != null) {
+    if (input.tags != null) errors.add([...path, input.addTags != null ? "addTags" : "removeTags"], "Give `tags` to replace the set, or `addTags` / `removeTags` to change it, not both.");
+    changes.tags = {
+      add: optionalTags(input.addTags ?? [], [...path, "addTags"], errors) ?? [],
+      remove: optionalTags(input.removeTags ?? [], [...path, "removeTags"], errors) ?? [],
+    };
+  }
+  for (const key of ["firstSeenAt", "lastSeenAt"] as const) {
+    if (input[key] === null) errors.add([...path, key], "Cannot be null: a time seen only moves outwards.");
+  }
+  if (input.firstSeenAt || input.lastSeenAt) changes.seen = { first: input.firstSeenAt ?? undefined, last: input.lastSeenAt ?? undefined };
+  return changes;
+}
 
 /**
  * Turns profile input into the columns to write: omitted fields are left out, "" and null clear,
@@ -88,7 +117,6 @@ export function profileData(
   if (input.type !== undefined) data.type = input.type;
   const tags = optionalTags(input.tags, [...path, "tags"], errors);
   if (tags !== undefined) data.tags = tags;
-  if (input.lastSeenAt !== undefined) data.lastSeenAt = input.lastSeenAt;
   if (input.location !== undefined) {
     data.location = mergeLocation(currentLocation, input.location, [...path, "location"], errors);
   }
