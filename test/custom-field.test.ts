@@ -78,8 +78,8 @@ describe("custom field values", () => {
     const p = await enroll(tenant, program.key);
     const bad = [
       { key: "text", value: 5 },
-      { key: "number", value: "12" },
-      { key: "flag", value: "yes" },
+      { key: "number", value: "12 apples" },
+      { key: "flag", value: "maybe" },
       { key: "day", value: "2026-02-30" },
       { key: "moment", value: "2026-01-15T10:30:00" },
       { key: "colour", value: "purple" },
@@ -95,6 +95,45 @@ describe("custom field values", () => {
     const { participant } = await tenant.ok(`query($id: ID!) { participant(id: $id) { version customFields { value } } }`, { id: p.id });
     expect(participant.version).toBe(1);
     expect(participant.customFields.every((f: { value: unknown }) => f.value === null)).toBe(true);
+  });
+
+  it("take text from text-only systems where it means one thing: numbers, yes/no, option labels", async () => {
+    const options = [
+      { value: "veg", label: "Vegetarian" },
+      { value: "gf", label: "Gluten-free" },
+      { value: "v", label: "VEG" },
+    ];
+    const program = await createProgram(tenant, [
+      { key: "n", type: "NUMBER" },
+      { key: "b", type: "BOOLEAN" },
+      { key: "diet", type: "SELECT", options },
+      { key: "diets", type: "MULTI_SELECT", options },
+    ]);
+    const p = await enroll(tenant, program.key);
+    const write = (cf: unknown[]) => tenant.gql(UPDATE, { id: p.id, cf });
+    const values = async (cf: unknown[]) => {
+      const response = await write(cf);
+      expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+      return Object.fromEntries(response.data!.updateParticipant.customFields.map((f: { key: string; value: unknown }) => [f.key, f.value]));
+    };
+    expect(await values([{ key: "n", value: " 12.50 " }, { key: "b", value: "Yes" }, { key: "diet", value: "gluten-FREE" }, { key: "diets", value: "Vegetarian, Gluten-free" }])).toEqual({
+      n: 12.5,
+      b: true,
+      diet: "gf",
+      diets: ["veg", "gf"],
+    });
+    for (const [word, flag] of [["NO", false], ["1", true], ["0", false], ["true", true]] as const) {
+      expect((await values([{ key: "b", value: word }])).b).toBe(flag);
+    }
+    // A round trip of the display values a text-only system shows and sends back.
+    const { updateParticipant } = await tenant.ok(UPDATE, { id: p.id, cf: [{ key: "diets", value: ["veg", "gf"] }] });
+    const shown = updateParticipant.customFields.find((f: { key: string }) => f.key === "diets").displayValue;
+    expect((await values([{ key: "diets", value: shown }])).diets).toEqual(["veg", "gf"]);
+    // "veg" is one option's value and, in another case, another's label: its value wins; "Veg" matches both.
+    expect((await values([{ key: "diet", value: "veg" }])).diet).toBe("veg");
+    const ambiguous = await write([{ key: "diet", value: "Veg" }]);
+    expect(codes(ambiguous)).toEqual(["BAD_USER_INPUT"]);
+    expect(ambiguous.errors![0]!.message).toMatch(/more than one option/);
   });
 
   it("required fields must be given at enrolment and cannot be cleared", async () => {

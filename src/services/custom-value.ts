@@ -18,6 +18,25 @@ export function optionsOf(def: Definition): Option[] {
   return Array.isArray(def.options) ? (def.options as unknown as Option[]) : [];
 }
 
+const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, yes: true, no: false, "1": true, "0": false };
+
+/** An option by its value, or else by its value or label in any case; two such matches are ambiguous. */
+function optionFor(options: Option[], given: string): { value: string } | { error: string } {
+  const exact = options.find((o) => o.value === given);
+  if (exact) return { value: exact.value };
+  const folded = given.toLowerCase();
+  const matches = options.filter((o) => o.value.toLowerCase() === folded || o.label.toLowerCase() === folded);
+  if (matches.length === 1) return { value: matches[0]!.value };
+  return { error: matches.length ? `"${given}" matches more than one option of this field.` : `"${given}" is not an option of this field.` };
+}
+
+/** "A, B" as options: the whole text when it names one, else its comma-separated parts. */
+function splitOptions(options: Option[], text: string): string[] {
+  if (text === "") return [];
+  return "value" in optionFor(options, text) ? [text] : text.split(",").map((part) => part.trim()).filter(Boolean);
+}
+
 const fail = (error: string): Parsed => ({ ok: false, error });
 const ok = (value: string | number | boolean | string[]): Parsed => ({ ok: true, value });
 
@@ -41,14 +60,18 @@ export function parseCustomValue(def: Definition, input: unknown, lenient = fals
       if (text === undefined) return lenient && Array.isArray(input) ? ok(input.join(", ")) : fail("Expected a string.");
       if (text.length > TEXT_MAX) return fail(`At most ${TEXT_MAX} characters.`);
       return isStorableText(text) ? ok(text) : fail("Contains characters that cannot be stored.");
+    // Systems that keep everything as text send numbers and booleans as strings: taken where
+    // the text can mean one thing only.
     case "NUMBER": {
-      const n = typeof input === "number" ? input : lenient && text !== undefined && text !== "" ? Number(text) : Number.NaN;
+      const n = typeof input === "number" ? input : text !== undefined && NUMERIC.test(text) ? Number(text) : Number.NaN;
       return Number.isFinite(n) ? ok(n) : fail("Expected a finite number.");
     }
-    case "BOOLEAN":
+    case "BOOLEAN": {
       if (typeof input === "boolean") return ok(input);
-      if (lenient && (text === "true" || text === "false")) return ok(text === "true");
-      return fail("Expected true or false.");
+      const word = typeof input === "number" ? String(input) : text?.toLowerCase();
+      if (word !== undefined && word in BOOLEAN_WORDS) return ok(BOOLEAN_WORDS[word]!);
+      return fail("Expected true or false (or yes/no, 1/0).");
+    }
     case "DATE": {
       const candidate = lenient && text && DATETIME.test(text) ? new Date(text).toISOString().slice(0, 10) : text;
       return candidate !== undefined && isRealDate(candidate) ? ok(candidate) : fail("Expected a date as YYYY-MM-DD.");
@@ -64,14 +87,20 @@ export function parseCustomValue(def: Definition, input: unknown, lenient = fals
     case "SELECT": {
       const single = lenient && Array.isArray(input) && input.length === 1 ? String(input[0]) : text;
       if (single === undefined) return fail("Expected one option value.");
-      return options.some((o) => o.value === single) ? ok(single) : fail(`"${single}" is not an option of this field.`);
+      const option = optionFor(options, single);
+      return "value" in option ? ok(option.value) : fail(option.error);
     }
     case "MULTI_SELECT": {
-      const list = Array.isArray(input) ? input : lenient && text !== undefined ? [text] : undefined;
+      // A text-only system sends the labels it showed, joined by commas.
+      const list = Array.isArray(input) ? input : text !== undefined ? splitOptions(options, text) : undefined;
       if (!list || !list.every((v) => typeof v === "string")) return fail("Expected a list of option values.");
-      const unknown = list.find((v) => !options.some((o) => o.value === v));
-      if (unknown !== undefined) return fail(`"${unknown}" is not an option of this field.`);
-      return ok([...new Set(list as string[])]);
+      const values: string[] = [];
+      for (const item of list as string[]) {
+        const option = optionFor(options, item.trim());
+        if ("error" in option) return fail(option.error);
+        values.push(option.value);
+      }
+      return ok([...new Set(values)]);
     }
     case "EMAIL":
       return text !== undefined && isEmail(text) ? ok(text) : fail("Expected an e-mail address.");
