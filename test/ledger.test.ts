@@ -27,7 +27,7 @@ function entry(participantId: string, input: Record<string, unknown>) {
 }
 
 describe("balances, counters and financials", () => {
-  it("are exact decimal strings: 0.1 + 0.2 is 0.3, and 18 significant digits survive", async () => {
+  it("are exact decimal strings at the scale they were given: 0.1 + 0.2 is 0.3, 450.00 stays 450.00, 18 significant digits survive", async () => {
     const id = await participant();
     for (const amount of ["0.1", "0.2"]) await tenant.ok(POST, { input: entry(id, { kind: "BALANCE", asset: "points", bucket: "AVAILABLE", amount }) });
     await tenant.ok(POST, { input: entry(id, { kind: "COUNTER", asset: "kilometres", amount: "123456789.123456789" }) });
@@ -39,11 +39,22 @@ describe("balances, counters and financials", () => {
     expect(p.balances).toEqual([{ asset: "points", bucket: "AVAILABLE", amount: "0.3" }]);
     expect(p.counters).toEqual([{ name: "kilometres", value: "123456789.123456789000000001" }]);
     expect(p.financials).toEqual([
-      { currency: "EUR", totalBooked: "450", totalPaid: "150.25", totalBalance: "299.75" },
+      { currency: "EUR", totalBooked: "450.00", totalPaid: "150.25", totalBalance: "299.75" },
       { currency: "GBP", totalBooked: "99999999999999999999.5", totalPaid: "0", totalBalance: "99999999999999999999.5" },
     ]);
     expect(p.ledger.totalCount).toBe(7);
     expect(p.ledger.edges[0].node).toMatchObject({ kind: "BOOKING", asset: "GBP" });
+    expect(p.ledger.edges.find((e: { node: { asset: string; kind: string } }) => e.node.asset === "EUR" && e.node.kind === "BOOKING").node.amount).toBe("450.00");
+  });
+
+  it("sum at the largest scale of their terms", async () => {
+    const id = await participant();
+    for (const amount of ["10", "0.5", "1.250"]) await tenant.ok(POST, { input: entry(id, { kind: "COUNTER", asset: "km", amount }) });
+    await tenant.ok(POST, { input: entry(id, { kind: "BOOKING", asset: "EUR", amount: "100" }) });
+    await tenant.ok(POST, { input: entry(id, { kind: "PAYMENT", asset: "EUR", amount: "40.5" }) });
+    const { participant: p } = await tenant.ok(READ, { id });
+    expect(p.counters).toEqual([{ name: "km", value: "11.750" }]);
+    expect(p.financials).toEqual([{ currency: "EUR", totalBooked: "100", totalPaid: "40.5", totalBalance: "59.5" }]);
   });
 
   it("rejects malformed entries, and TIER through postLedgerEntry", async () => {

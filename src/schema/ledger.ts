@@ -13,7 +13,7 @@ const LedgerEntryRef = builder.prismaObject("LedgerEntry", {
     kind: t.expose("kind", { type: LedgerKindEnum }),
     asset: t.exposeString("asset"),
     bucket: t.expose("bucket", { type: BalanceBucketEnum, nullable: true }),
-    amount: t.expose("amount", { type: "Decimal" }),
+    amount: t.field({ type: "Decimal", resolve: (entry) => entry.amount.toFixed(entry.scale) }),
     idempotencyKey: t.exposeString("idempotencyKey"),
     note: t.exposeString("note", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -26,32 +26,43 @@ const Balance = builder.objectRef<LedgerTotal>("Balance").implement({
   fields: (t) => ({
     asset: t.exposeString("asset"),
     bucket: t.field({ type: BalanceBucketEnum, resolve: (total) => total.bucket as BalanceBucket }),
-    amount: t.expose("amount", { type: "Decimal" }),
+    amount: t.field({ type: "Decimal", resolve: (total) => total.amount.toFixed(total.scale) }),
   }),
 });
 
 const Counter = builder.objectRef<LedgerTotal>("Counter").implement({
   fields: (t) => ({
     name: t.exposeString("asset"),
-    value: t.expose("amount", { type: "Decimal" }),
+    value: t.field({ type: "Decimal", resolve: (total) => total.amount.toFixed(total.scale) }),
   }),
 });
 
 // Prisma's Decimal rounds to 20 significant digits; a numeric(38, 18) sum needs all 38.
 const Exact = Prisma.Decimal.clone({ precision: 80 });
 
+/** A sum and the largest scale among its terms, which it is shown with. */
+interface Sum {
+  amount: InstanceType<typeof Exact>;
+  scale: number;
+}
+const addTo = (sum: Sum, amount: Prisma.Decimal, scale: number): Sum => ({ amount: sum.amount.plus(amount), scale: Math.max(sum.scale, scale) });
+const shown = (sum: Sum) => sum.amount.toFixed(sum.scale);
+
 interface FinancialsShape {
   currency: string;
-  totalBooked: InstanceType<typeof Exact>;
-  totalPaid: InstanceType<typeof Exact>;
+  booked: Sum;
+  paid: Sum;
 }
 
 const Financials = builder.objectRef<FinancialsShape>("Financials").implement({
   fields: (t) => ({
     currency: t.exposeString("currency"),
-    totalBooked: t.expose("totalBooked", { type: "Decimal" }),
-    totalPaid: t.expose("totalPaid", { type: "Decimal" }),
-    totalBalance: t.field({ type: "Decimal", resolve: (f) => f.totalBooked.minus(f.totalPaid) }),
+    totalBooked: t.field({ type: "Decimal", resolve: (f) => shown(f.booked) }),
+    totalPaid: t.field({ type: "Decimal", resolve: (f) => shown(f.paid) }),
+    totalBalance: t.field({
+      type: "Decimal",
+      resolve: (f) => shown({ amount: f.booked.amount.minus(f.paid.amount), scale: Math.max(f.booked.scale, f.paid.scale) }),
+    }),
   }),
 });
 
@@ -83,9 +94,10 @@ builder.objectFields(ParticipantRef, (t) => ({
       const byCurrency = new Map<string, FinancialsShape>();
       for (const total of await ctx.loaders.ledgerTotalsByParticipantId.load(p.id)) {
         if (total.kind !== "BOOKING" && total.kind !== "PAYMENT") continue;
-        const entry = byCurrency.get(total.asset) ?? { currency: total.asset, totalBooked: new Exact(0), totalPaid: new Exact(0) };
-        if (total.kind === "BOOKING") entry.totalBooked = entry.totalBooked.plus(total.amount);
-        else entry.totalPaid = entry.totalPaid.plus(total.amount);
+        const zero = { amount: new Exact(0), scale: 0 };
+        const entry = byCurrency.get(total.asset) ?? { currency: total.asset, booked: zero, paid: zero };
+        if (total.kind === "BOOKING") entry.booked = addTo(entry.booked, total.amount, total.scale);
+        else entry.paid = addTo(entry.paid, total.amount, total.scale);
         byCurrency.set(total.asset, entry);
       }
       return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));

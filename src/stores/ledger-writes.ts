@@ -16,13 +16,16 @@ export interface LedgerEntryFields {
   note?: string | null;
 }
 
+/** Digits after the point as an amount was written: "450.00" has 2. */
+export const scaleOf = (amount: string) => amount.split(".")[1]?.length ?? 0;
+
 /** Appends an entry; undefined when its idempotency key was used already (nothing is written then). */
 export async function insertEntry(tx: Tx, workspaceId: string, entry: LedgerEntryFields): Promise<string | undefined> {
   const id = randomUUID();
   const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, idempotency_key, note, created_at)
+    INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, scale, idempotency_key, note, created_at)
     VALUES (${id}::uuid, ${workspaceId}::uuid, ${entry.participantId}::uuid, ${entry.kind}::"LedgerKind", ${entry.asset},
-            ${entry.bucket ?? null}::"BalanceBucket", ${entry.amount}::numeric, ${entry.idempotencyKey}, ${entry.note ?? null}, now())
+            ${entry.bucket ?? null}::"BalanceBucket", ${entry.amount}::numeric, ${scaleOf(entry.amount)}, ${entry.idempotencyKey}, ${entry.note ?? null}, now())
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
     RETURNING id`;
   return rows[0]?.id;
@@ -31,11 +34,11 @@ export async function insertEntry(tx: Tx, workspaceId: string, entry: LedgerEntr
 /** Moves the running total of the entry's kind, asset and bucket under its row lock; returns the new total. */
 export async function addToTotal(tx: Tx, workspaceId: string, entry: LedgerEntryFields): Promise<Prisma.Decimal> {
   const [row] = await tx.$queryRaw<{ amount: Prisma.Decimal }[]>`
-    INSERT INTO ledger_total (workspace_id, participant_id, kind, asset, bucket, amount, updated_at)
+    INSERT INTO ledger_total (workspace_id, participant_id, kind, asset, bucket, amount, scale, updated_at)
     VALUES (${workspaceId}::uuid, ${entry.participantId}::uuid, ${entry.kind}::"LedgerKind", ${entry.asset},
-            ${entry.bucket ?? ""}, ${entry.amount}::numeric, now())
+            ${entry.bucket ?? ""}, ${entry.amount}::numeric, ${scaleOf(entry.amount)}, now())
     ON CONFLICT (participant_id, kind, asset, bucket)
-    DO UPDATE SET amount = ledger_total.amount + EXCLUDED.amount, updated_at = now()
+    DO UPDATE SET amount = ledger_total.amount + EXCLUDED.amount, scale = GREATEST(ledger_total.scale, EXCLUDED.scale), updated_at = now()
     RETURNING amount`;
   return new Prisma.Decimal(row!.amount.toString());
 }
