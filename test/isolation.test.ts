@@ -136,10 +136,22 @@ const CASES: Record<string, () => Promise<void>> = {
     const { upsertPerson } = await a.tenant.ok(`mutation { upsertPerson(externalId: "person-1", input: { title: "A's" }) { id } }`);
     expect(upsertPerson.id).toBe(a.personId);
   },
-  updatePerson: () => notFound(`mutation($id: ID!) { updatePerson(id: $id, input: { title: "x" }) { id } }`, { id: b.personId }),
-  setPersonStatus: () => notFound(`mutation($id: ID!) { setPersonStatus(id: $id, status: CLOSED) { id } }`, { id: b.personId }),
-  deletePerson: () => notFound(`mutation($id: ID!) { deletePerson(id: $id) { deletedId } }`, { id: b.personId }),
-  setAttributes: () => notFound(`mutation($id: ID!) { setAttributes(personId: $id, bucket: "extra", attributes: { owner: "A" }) { id } }`, { id: b.personId }),
+  updatePerson: async () => {
+    await notFound(`mutation($id: ID!) { updatePerson(id: $id, input: { title: "x" }) { id } }`, { id: b.personId });
+    await notFound(`mutation { updatePerson(externalId: "b-person", input: { title: "x" }) { id } }`, {});
+  },
+  setPersonStatus: async () => {
+    await notFound(`mutation($id: ID!) { setPersonStatus(id: $id, status: CLOSED) { id } }`, { id: b.personId });
+    await notFound(`mutation { setPersonStatus(externalId: "b-person", status: CLOSED) { id } }`, {});
+  },
+  deletePerson: async () => {
+    await notFound(`mutation($id: ID!) { deletePerson(id: $id) { deletedId } }`, { id: b.personId });
+    await notFound(`mutation { deletePerson(externalId: "b-person") { deletedId } }`, {});
+  },
+  setAttributes: async () => {
+    await notFound(`mutation($id: ID!) { setAttributes(personId: $id, bucket: "extra", attributes: { owner: "A" }) { id } }`, { id: b.personId });
+    await notFound(`mutation { setAttributes(externalId: "b-person", bucket: "extra", attributes: { owner: "A" }) { id } }`, {});
+  },
   createAttributeBucket: async () => {
     await a.tenant.ok(`mutation { createAttributeBucket(name: "b-only") { name } }`);
   },
@@ -153,15 +165,28 @@ const CASES: Record<string, () => Promise<void>> = {
     await notFound(`mutation($id: ID!) { enrollParticipant(input: { programKey: "shared", personId: $id }) { id } }`, { id: b.personId });
     await notFound(`mutation { enrollParticipant(input: { programKey: "b-program", person: { firstName: "x" } }) { id } }`, {});
   },
-  updateParticipant: () => notFound(`mutation($id: ID!) { updateParticipant(id: $id, input: { tags: ["x"] }) { id } }`, { id: b.participantId }),
-  setParticipantStatus: () => notFound(`mutation($id: ID!) { setParticipantStatus(id: $id, status: CLOSED) { id } }`, { id: b.participantId }),
-  deleteParticipant: () => notFound(`mutation($id: ID!) { deleteParticipant(id: $id) { deletedId } }`, { id: b.participantId }),
+  updateParticipant: async () => {
+    await notFound(`mutation($id: ID!) { updateParticipant(id: $id, input: { tags: ["x"] }) { id } }`, { id: b.participantId });
+    await notFound(`mutation { updateParticipant(programKey: "b-program", serialNumber: 1, input: { tags: ["x"] }) { id } }`, {});
+  },
+  setParticipantStatus: async () => {
+    await notFound(`mutation($id: ID!) { setParticipantStatus(id: $id, status: CLOSED) { id } }`, { id: b.participantId });
+    await notFound(`mutation { setParticipantStatus(programKey: "b-program", externalId: "b-ext", status: CLOSED) { id } }`, {});
+  },
+  deleteParticipant: async () => {
+    await notFound(`mutation($id: ID!) { deleteParticipant(id: $id) { deletedId } }`, { id: b.participantId });
+    await notFound(`mutation { deleteParticipant(programKey: "b-program", serialNumber: 1) { deletedId } }`, {});
+  },
   postLedgerEntry: async () => {
     await notFound(`mutation($id: ID!) { postLedgerEntry(input: { participantId: $id, kind: COUNTER, asset: "visits", amount: "5", idempotencyKey: "x" }) { id } }`, { id: b.participantId });
+    await notFound(`mutation { postLedgerEntry(input: { programKey: "b-program", serialNumber: 1, kind: COUNTER, asset: "visits", amount: "5", idempotencyKey: "y" }) { id } }`, {});
     // B's idempotency key means nothing in A.
     await a.tenant.ok(`mutation($id: ID!) { postLedgerEntry(input: { participantId: $id, kind: COUNTER, asset: "visits", amount: "1", idempotencyKey: "b-key" }) { id } }`, { id: a.participantId });
   },
-  setTier: () => notFound(`mutation($id: ID!) { setTier(participantId: $id, tierType: "t", level: "x", rank: 1) { id } }`, { id: b.participantId }),
+  setTier: async () => {
+    await notFound(`mutation($id: ID!) { setTier(participantId: $id, tierType: "t", level: "x", rank: 1) { id } }`, { id: b.participantId });
+    await notFound(`mutation { setTier(programKey: "b-program", externalId: "b-ext", tierType: "t", level: "x", rank: 1) { id } }`, {});
+  },
   createApiKey: async () => {
     const { createApiKey } = await a.tenant.ok(`mutation { createApiKey(input: { name: "k", scopes: [READ] }) { secret } }`);
     expect((await a.tenant.ok(`{ viewer { workspace { id } } }`, {}, createApiKey.secret)).viewer.workspace.id).toBe(a.tenant.workspaceId);
@@ -180,6 +205,7 @@ beforeAll(async () => {
   a = await world("A");
   b = await world("B", async (t) => {
     await t.ok(`mutation { createProgram(input: { key: "b-program", name: "B only" }) { id } }`);
+    await t.ok(`mutation { enrollParticipant(input: { programKey: "b-program", externalId: "b-ext", person: { externalId: "b-person", firstName: "B" } }) { id } }`);
   });
 });
 afterAll(() => h.close());

@@ -1,5 +1,6 @@
 import { DEFAULT_BUCKET } from "../services/attributes.js";
 import { builder } from "./builder.js";
+import { lookup } from "./common.js";
 import { PersonRef } from "./person.js";
 
 export const AttributeBucketRef = builder.prismaObject("AttributeBucket", {
@@ -31,11 +32,13 @@ builder.mutationFields((t) => ({
     type: PersonRef,
     description: "Merges into one bucket of a person's attributes: keys not named stay, a key set to null is removed.",
     args: {
-      personId: t.arg.id({ required: true }),
+      personId: t.arg.id({ description: "The person's id; or give `externalId`." }),
+      externalId: t.arg.string({ description: "The caller's id for the person; or give `personId`." }),
       bucket: t.arg.string({ required: true, defaultValue: "default" }),
       attributes: t.arg({ type: "JSONObject", required: true }),
     },
-    resolve: (_root, args, ctx) => ctx.services.persons.setAttributes(String(args.personId), args.bucket, args.attributes),
+    resolve: (_root, { personId, externalId, bucket, attributes }, ctx) =>
+      ctx.services.persons.setAttributes(lookup({ id: personId, externalId }), bucket, attributes),
   }),
   createAttributeBucket: t.field({
     type: AttributeBucketRef,

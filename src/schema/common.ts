@@ -40,3 +40,20 @@ export function orderInput<F extends string>(name: string, sorts: Record<F, unkn
     }),
   });
 }
+
+/** How a write names a person: `id` or `externalId`, exactly one (SPEC §7). */
+export const personLookupArgs = builder.args((t) => ({
+  id: t.id({ description: "The person's id; or give `externalId`." }),
+  externalId: t.string({ description: "The caller's id for the person; or give `id`." }),
+}));
+
+/** How a write names a participant: `id`, or `programKey` with `serialNumber` or `externalId` (SPEC §7). */
+export const participantLookupArgs = builder.args((t) => ({
+  id: t.id(),
+  programKey: t.string({ description: "With `serialNumber` or `externalId`." }),
+  serialNumber: t.int(),
+  externalId: t.string({ description: "The participant's external id in its program." }),
+}));
+
+/** Lookup arguments with the id as a string. */
+export const lookup = <T extends { id?: string | number | null }>(args: T) => ({ ...args, id: args.id == null ? args.id : String(args.id) }) as Omit<T, "id"> & { id?: string | null };

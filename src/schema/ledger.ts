@@ -1,7 +1,7 @@
 import { Prisma, type LedgerTotal } from "../generated/prisma/client.js";
 import type { BalanceBucket } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
-import { BalanceBucketEnum, LedgerKindEnum, NodeInterface, pageArgs } from "./common.js";
+import { BalanceBucketEnum, LedgerKindEnum, lookup, NodeInterface, pageArgs } from "./common.js";
 import { connectionOf } from "./connection.js";
 import { ParticipantRef, readPlan } from "./participant.js";
 
@@ -114,7 +114,10 @@ builder.objectFields(ParticipantRef, (t) => ({
 
 const LedgerEntryInput = builder.inputType("LedgerEntryInput", {
   fields: (t) => ({
-    participantId: t.id({ required: true }),
+    participantId: t.id({ description: "Or name the participant by `programKey` with `serialNumber` or `participantExternalId`." }),
+    programKey: t.string(),
+    serialNumber: t.int(),
+    participantExternalId: t.string(),
     kind: t.field({ type: LedgerKindEnum, required: true }),
     asset: t.string({ required: true, description: "Asset code, counter name, or currency for BOOKING and PAYMENT." }),
     bucket: t.field({ type: BalanceBucketEnum }),
@@ -129,17 +132,21 @@ builder.mutationFields((t) => ({
     type: LedgerEntryRef,
     description: "Appends an entry. The same idempotency key and payload returns the first entry; another payload is CONFLICT.",
     args: { input: t.arg({ type: LedgerEntryInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.services.ledger.post({ ...input, participantId: String(input.participantId) }),
+    resolve: (_root, { input }, ctx) => ctx.services.ledger.post({ ...input, participantId: input.participantId == null ? input.participantId : String(input.participantId) }),
   }),
   setTier: t.field({
     type: ParticipantRef,
     description: "Sets the participant's tier of one type and records the change in the ledger.",
     args: {
-      participantId: t.arg.id({ required: true }),
+      participantId: t.arg.id(),
+      programKey: t.arg.string(),
+      serialNumber: t.arg.int(),
+      externalId: t.arg.string(),
       tierType: t.arg.string({ required: true }),
       level: t.arg.string({ required: true }),
       rank: t.arg.int({ required: true }),
     },
-    resolve: (_root, { participantId, ...tier }, ctx, info) => ctx.services.ledger.setTier(String(participantId), tier, readPlan(info, [])),
+    resolve: (_root, { participantId, programKey, serialNumber, externalId, ...tier }, ctx, info) =>
+      ctx.services.ledger.setTier(lookup({ id: participantId, programKey, serialNumber, externalId }), tier, readPlan(info, [])),
   }),
 }));

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import type { ParticipantRow, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS } from "../stores/sorts.js";
 import { builder, type Context } from "./builder.js";
-import { DeletePayload, orderInput, NodeInterface, pageArgs, StatusEnum } from "./common.js";
+import { DeletePayload, lookup, orderInput, participantLookupArgs, NodeInterface, pageArgs, StatusEnum } from "./common.js";
 import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { referenceKey } from "./entity-reference.js";
@@ -186,22 +186,23 @@ builder.mutationFields((t) => ({
   updateParticipant: t.field({
     type: ParticipantRef,
     args: {
-      id: t.arg.id({ required: true }),
+      ...participantLookupArgs,
       input: t.arg({ type: UpdateParticipantInput, required: true }),
       expectedVersion: t.arg.int(),
     },
-    resolve: (_root, { id, input, expectedVersion }, ctx, info) => ctx.services.participants.update(String(id), input, expectedVersion, readPlan(info, [])),
+    resolve: (_root, { input, expectedVersion, ...which }, ctx, info) =>
+      ctx.services.participants.update(lookup(which), input, expectedVersion, readPlan(info, [])),
   }),
   setParticipantStatus: t.field({
     type: ParticipantRef,
-    args: { id: t.arg.id({ required: true }), status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
-    resolve: (_root, { id, status, reason }, ctx, info) => ctx.services.participants.setStatus(String(id), status, reason, readPlan(info, [])),
+    args: { ...participantLookupArgs, status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
+    resolve: (_root, { status, reason, ...which }, ctx, info) => ctx.services.participants.setStatus(lookup(which), status, reason, readPlan(info, [])),
   }),
   deleteParticipant: t.field({
     type: DeletePayload,
     description: "Deletes the participant with its custom values, attributes and ledger.",
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => ({ deletedId: await ctx.services.participants.delete(String(id)) }),
+    args: participantLookupArgs,
+    resolve: async (_root, which, ctx) => ({ deletedId: await ctx.services.participants.delete(lookup(which)) }),
   }),
 }));
 

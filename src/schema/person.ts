@@ -1,6 +1,6 @@
 import { PERSON_SORTS } from "../stores/sorts.js";
 import { builder, type InputFields } from "./builder.js";
-import { DeletePayload, orderInput, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
+import { DeletePayload, lookup, orderInput, personLookupArgs, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
 import { connectionOf } from "./connection.js";
 import { referenceKey } from "./entity-reference.js";
 import { commonFilterFields } from "./filter.js";
@@ -158,23 +158,24 @@ builder.mutationFields((t) => ({
   }),
   updatePerson: t.field({
     type: PersonRef,
+    description: "Updates the person named by `id` or `externalId`; never creates one (see upsertPerson).",
     args: {
-      id: t.arg.id({ required: true }),
+      ...personLookupArgs,
       input: t.arg({ type: UpdatePersonInput, required: true }),
       expectedVersion: t.arg.int(),
     },
-    resolve: (_root, { id, input, expectedVersion }, ctx) => ctx.services.persons.update(String(id), input, expectedVersion),
+    resolve: (_root, { input, expectedVersion, ...which }, ctx) => ctx.services.persons.update(lookup(which), input, expectedVersion),
   }),
   setPersonStatus: t.field({
     type: PersonRef,
-    args: { id: t.arg.id({ required: true }), status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
-    resolve: (_root, { id, status, reason }, ctx) => ctx.services.persons.setStatus(String(id), status, reason),
+    args: { ...personLookupArgs, status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
+    resolve: (_root, { status, reason, ...which }, ctx) => ctx.services.persons.setStatus(lookup(which), status, reason),
   }),
   deletePerson: t.field({
     type: DeletePayload,
     description: "Deletes the person with its attributes, participations, custom values and ledger.",
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => ({ deletedId: await ctx.services.persons.delete(String(id)) }),
+    args: personLookupArgs,
+    resolve: async (_root, which, ctx) => ({ deletedId: await ctx.services.persons.delete(lookup(which)) }),
   }),
 }));
 

@@ -7,12 +7,20 @@ import { addToTotal, insertEntry, type LedgerEntryFields, upsertTier } from "../
 import type { ReadPlan } from "../stores/participant-store.js";
 import { LEDGER_SORT } from "../stores/sorts.js";
 import { keysetPage, type PageArgs } from "./pagination.js";
-import { participantService } from "./participant.js";
+import { participantService, type ParticipantLookup } from "./participant.js";
 import type { RequestScope } from "./scope.js";
 import { isStorableText, isUuid } from "./validate.js";
 
 
 export type LedgerEntryInput = LedgerEntryFields;
+
+/** An entry as a caller sends it: its participant named the way the caller knows it. */
+export type LedgerEntryArgs = Omit<LedgerEntryFields, "participantId"> & {
+  participantId?: string | null;
+  programKey?: string | null;
+  serialNumber?: number | null;
+  participantExternalId?: string | null;
+};
 
 // numeric(38, 18): 20 digits before the point, 18 after.
 const AMOUNT = /^-?\d{1,20}(\.\d{1,18})?$/;
@@ -127,11 +135,16 @@ export function ledgerService(scope: RequestScope) {
   const { db, caller } = scope;
   const participants = participantService(scope);
   return {
-    post: (input: LedgerEntryInput) => postLedgerEntry(db, caller.workspaceId, input),
+    /** Names its participant by `participantId`, or `programKey` with `serialNumber` or `participantExternalId`. */
+    async post({ participantId, programKey, serialNumber, participantExternalId, ...entry }: LedgerEntryArgs) {
+      const id = await participants.idOf({ id: participantId, programKey, serialNumber, externalId: participantExternalId });
+      return postLedgerEntry(db, caller.workspaceId, { ...entry, participantId: id });
+    },
     /** Sets a tier and reads the participant back through the store with the client's plan. */
-    async setTier(participantId: string, tier: { tierType: string; level: string; rank: number }, plan: ReadPlan) {
-      await setTier(db, caller.workspaceId, participantId, tier);
-      return participants.readBack(participantId, plan);
+    async setTier(which: ParticipantLookup, tier: { tierType: string; level: string; rank: number }, plan: ReadPlan) {
+      const id = await participants.idOf(which);
+      await setTier(db, caller.workspaceId, id, tier);
+      return participants.readBack(id, plan);
     },
     /** A participant's entries, newest first. */
     entries: (participantId: string, args: PageArgs) =>

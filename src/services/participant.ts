@@ -7,7 +7,7 @@ import type { Status } from "../generated/prisma/enums.js";
 import { mergeParticipantAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
 import type { FilterInput } from "../stores/filters.js";
-import type { ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
+import type { ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
 import { optionalAttributePatch } from "./attributes.js";
 import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
@@ -232,25 +232,43 @@ export function participantService(scope: RequestScope) {
     );
   }
 
+  /** A lookup as a store key: by id, or the program's key resolved to its id (cached) with a serial number or external id. */
+  async function keyOf(args: ParticipantLookup): Promise<ParticipantKey | { id: string } | null> {
+    const { id, programKey, serialNumber, externalId } = args;
+    const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
+    const byId = id != null && given === 1;
+    const bySerial = programKey != null && serialNumber != null && given === 2;
+    const byExternal = programKey != null && externalId != null && given === 2;
+    if (!byId && !bySerial && !byExternal) {
+      throw InvalidInput.field([], "Give `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.");
+    }
+    if (byId) return isUuid(id) ? { id } : null;
+    // The key resolved to an id first: filtering through the relation defeats the (program, serial) index.
+    const program = await programId(programKey!);
+    if (!program) return null;
+    return bySerial ? { programId: program, serialNumber: serialNumber! } : { programId: program, externalId: externalId! };
+  }
+
+  /** The id of the participant a write names the way its caller knows it; NOT_FOUND when none. */
+  async function idOf(args: ParticipantLookup): Promise<string> {
+    const key = await keyOf(args);
+    if (key && "id" in key) return key.id;
+    const [row] = key ? await stores.participants.find(key, { customFields: false, personFields: [] }) : [];
+    if (!row) throw new NotFound("Participant");
+    return row.id;
+  }
+
   return {
     /** By `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`; null when none. */
     async find(args: ParticipantLookup, plan: ReadPlan): Promise<ParticipantRow | null> {
-      const { id, programKey, serialNumber, externalId } = args;
-      const given = [id, programKey, serialNumber, externalId].filter((v) => v != null).length;
-      const byId = id != null && given === 1;
-      const bySerial = programKey != null && serialNumber != null && given === 2;
-      const byExternal = programKey != null && externalId != null && given === 2;
-      if (!byId && !bySerial && !byExternal) {
-        throw InvalidInput.field([], "Give `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`.");
-      }
-      if (byId) return isUuid(id) ? loaders.participantById.load(id) : null;
-      // The key resolved to an id first: filtering through the relation defeats the (program, serial) index.
-      const program = await programId(programKey!);
-      if (!program) return null;
-      const key = bySerial ? { programId: program, serialNumber: serialNumber! } : { programId: program, externalId: externalId! };
+      const key = await keyOf(args);
+      if (!key) return null;
+      if ("id" in key) return loaders.participantById.load(key.id);
       const [row] = await stores.participants.find(key, plan);
       return row ?? null;
     },
+
+    idOf,
 
     /** A program's participants, by its key. */
     async ofProgramKey(key: string, args: ListArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
@@ -277,11 +295,11 @@ export function participantService(scope: RequestScope) {
     },
 
     enroll: async (input: EnrollInput, plan: ReadPlan) => readBack((await enrollParticipant(db, caller, input)).id, plan),
-    update: async (id: string, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) =>
-      readBack((await updateParticipant(db, caller, id, input, expectedVersion)).id, plan),
-    setStatus: async (id: string, status: Status, reason: string | null | undefined, plan: ReadPlan) =>
-      readBack((await setParticipantStatus(db, id, status, reason)).id, plan),
-    delete: (id: string) => deleteParticipant(db, id),
+    update: async (which: ParticipantLookup, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) =>
+      readBack((await updateParticipant(db, caller, await idOf(which), input, expectedVersion)).id, plan),
+    setStatus: async (which: ParticipantLookup, status: Status, reason: string | null | undefined, plan: ReadPlan) =>
+      readBack((await setParticipantStatus(db, await idOf(which), status, reason)).id, plan),
+    delete: async (which: ParticipantLookup) => deleteParticipant(db, await idOf(which)),
     readBack,
   };
 }

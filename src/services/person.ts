@@ -199,6 +199,12 @@ export async function setAttributes(
   });
 }
 
+/** How a write names a person: by our id or by the caller's external id. */
+export interface PersonLookup {
+  id?: string | null;
+  externalId?: string | null;
+}
+
 type PersonListArgs = PageArgs & {
   filter?: FilterInput | null;
   orderBy?: { field: keyof typeof PERSON_SORTS; direction: "ASC" | "DESC" } | null;
@@ -206,7 +212,17 @@ type PersonListArgs = PageArgs & {
 
 /** Persons for one request. */
 export function personService({ db, caller }: RequestScope) {
+  /** The id of the person a write names by `id` or `externalId`, exactly one; NOT_FOUND when none. */
+  async function idOf({ id, externalId }: PersonLookup): Promise<string> {
+    if ((id == null) === (externalId == null)) throw InvalidInput.field([], "Give exactly one of `id` and `externalId`.");
+    if (id != null) return id;
+    const person = await db.person.findFirst({ where: { externalId: externalId! }, select: { id: true } });
+    if (!person) throw new NotFound("Person");
+    return person.id;
+  }
+
   return {
+    idOf,
     /** By exactly one of `id`, `externalId` and `email` (case-insensitive, the oldest if several); null when none. */
     async find(args: { id?: string | null; externalId?: string | null; email?: string | null }): Promise<Person | null> {
       const given = [args.id, args.externalId, args.email].filter((v) => v != null);
@@ -223,9 +239,10 @@ export function personService({ db, caller }: RequestScope) {
 
     create: (input: PersonInput) => createPerson(db, caller, input),
     upsert: (externalId: string, input: PersonInput) => upsertPerson(db, caller, externalId, input),
-    update: (id: string, input: PersonInput, expectedVersion?: number | null) => updatePerson(db, caller, id, input, expectedVersion),
-    setStatus: (id: string, status: Status, reason: string | null | undefined) => setPersonStatus(db, id, status, reason),
-    delete: (id: string) => deletePerson(db, id),
-    setAttributes: (id: string, bucket: string, attributes: Record<string, unknown>) => setAttributes(db, caller, id, bucket, attributes),
+    update: async (which: PersonLookup, input: PersonInput, expectedVersion?: number | null) => updatePerson(db, caller, await idOf(which), input, expectedVersion),
+    setStatus: async (which: PersonLookup, status: Status, reason: string | null | undefined) => setPersonStatus(db, await idOf(which), status, reason),
+    delete: async (which: PersonLookup) => deletePerson(db, await idOf(which)),
+    setAttributes: async (which: PersonLookup, bucket: string, attributes: Record<string, unknown>) =>
+      setAttributes(db, caller, await idOf(which), bucket, attributes),
   };
 }
