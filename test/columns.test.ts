@@ -18,6 +18,7 @@ const TABLES: Record<string, string> = {
   Person: "person",
   AttributeBucket: "attribute_bucket",
   PersonAttribute: "person_attribute",
+  PersonIdentity: "person_identity",
   Program: "program",
   CustomFieldDefinition: "custom_field_definition",
   CustomFieldValue: "custom_field_value",

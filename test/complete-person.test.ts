@@ -101,3 +101,75 @@ describe("firstSeenAt and lastSeenAt", () => {
     expect(created).toEqual({ firstSeenAt: "2025-01-01T00:00:00.000Z", lastSeenAt: "2026-01-01T00:00:00.000Z" });
   });
 });
+
+describe("Gainsight PX's user", () => {
+  const FIELDS = `id gender score role accountId signedUpAt identities { system id } consent { globalUnsubscribe emailOptIn smsOptIn updatedAt }
+    location { countryCode regionName continent city } inferredLocation { countryCode city }`;
+
+  it("has typed homes for its standard fields", async () => {
+    const { createPerson: person } = await tenant.ok(
+      `mutation($input: CreatePersonInput!) { createPerson(input: $input) { ${FIELDS} } }`,
+      {
+        input: {
+          gender: "FEMALE",
+          score: 42,
+          role: "Admin",
+          accountId: "acct-1",
+          signedUpAt: "2024-05-01T00:00:00Z",
+          identities: [{ system: "salesforce", id: "003XYZ" }, { system: "stripe", id: "cus_1" }],
+          consent: { globalUnsubscribe: true },
+          location: { countryCode: "USA", regionName: "California", continent: "North America", city: "Palo Alto" },
+          inferredLocation: { countryCode: "840", city: "San Jose" },
+        },
+      },
+    );
+    expect(person).toMatchObject({
+      gender: "FEMALE",
+      score: 42,
+      role: "Admin",
+      accountId: "acct-1",
+      signedUpAt: "2024-05-01T00:00:00.000Z",
+      identities: [{ system: "salesforce", id: "003XYZ" }, { system: "stripe", id: "cus_1" }],
+      consent: { globalUnsubscribe: true, emailOptIn: null, smsOptIn: null },
+      location: { countryCode: "US", regionName: "California", continent: "North America", city: "Palo Alto" },
+      inferredLocation: { countryCode: "US", city: "San Jose" },
+    });
+    expect(person.consent.updatedAt).not.toBeNull();
+    const found = await tenant.ok(`{ person(identity: { system: "salesforce", id: "003XYZ" }) { id } people(filter: { identity: { system: "stripe", id: "cus_1" } }) { totalCount } }`);
+    expect(found).toEqual({ person: { id: person.id }, people: { totalCount: 1 } });
+  });
+
+  it("refuses a country code ISO 3166-1 does not have", async () => {
+    for (const countryCode of ["ZZ", "XXX", "999", "U"]) {
+      const response = await tenant.gql(`mutation($c: String) { createPerson(input: { location: { countryCode: $c } }) { id } }`, { c: countryCode });
+      expect(codes(response), countryCode).toEqual(["BAD_USER_INPUT"]);
+      expect(response.errors![0]!.extensions.fieldErrors[0].path).toEqual(["input", "location", "countryCode"]);
+    }
+  });
+
+  it("keeps one id per system, unique in the workspace; an empty id removes it", async () => {
+    const a = await createPerson(tenant);
+    const b = await createPerson(tenant);
+    const SET = `mutation($id: ID!, $i: [ExternalIdentityInput!]) { updatePerson(id: $id, input: { identities: $i }) { identities { system id } } }`;
+    await tenant.ok(SET, { id: a.id, i: [{ system: "hubspot", id: "h-1" }] });
+    expect(codes(await tenant.gql(SET, { id: b.id, i: [{ system: "hubspot", id: "h-1" }] }))).toEqual(["CONFLICT"]);
+    expect(codes(await tenant.gql(SET, { id: b.id, i: [{ system: "hubspot", id: "h-2" }, { system: "hubspot", id: "h-3" }] }))).toEqual(["BAD_USER_INPUT"]);
+    expect((await tenant.ok(SET, { id: a.id, i: [{ system: "hubspot", id: "h-9" }, { system: "zendesk", id: "z-1" }] })).updatePerson.identities).toEqual([
+      { system: "hubspot", id: "h-9" },
+      { system: "zendesk", id: "z-1" },
+    ]);
+    expect((await tenant.ok(SET, { id: a.id, i: [{ system: "hubspot", id: "" }] })).updatePerson.identities).toEqual([{ system: "zendesk", id: "z-1" }]);
+    expect((await tenant.ok(`{ person(identity: { system: "hubspot", id: "h-9" }) { id } }`)).person).toBeNull();
+  });
+
+  it("merges consent choices and stamps when one changed", async () => {
+    const person = await createPerson(tenant);
+    const SET = `mutation($id: ID!, $c: ConsentInput) { updatePerson(id: $id, input: { consent: $c }) { consent { globalUnsubscribe emailOptIn smsOptIn updatedAt } } }`;
+    const first = (await tenant.ok(SET, { id: person.id, c: { emailOptIn: true } })).updatePerson.consent;
+    expect(first).toMatchObject({ globalUnsubscribe: false, emailOptIn: true, smsOptIn: null });
+    const same = (await tenant.ok(SET, { id: person.id, c: { emailOptIn: true } })).updatePerson.consent;
+    expect(same.updatedAt).toBe(first.updatedAt);
+    const next = (await tenant.ok(SET, { id: person.id, c: { smsOptIn: false } })).updatePerson.consent;
+    expect(next).toMatchObject({ emailOptIn: true, smsOptIn: false });
+  });
+});

@@ -80,6 +80,8 @@ const CASES: Record<string, () => Promise<void>> = {
     expect((await a.tenant.ok(`query($id: ID!) { person(id: $id) { id } }`, { id: b.personId })).person).toBeNull();
     expect((await a.tenant.ok(`{ person(externalId: "person-1") { id } }`)).person.id).toBe(a.personId);
     expect((await a.tenant.ok(`{ person(email: "SAME@example.com") { id } }`)).person.id).toBe(a.personId);
+    expect((await a.tenant.ok(`{ person(identity: { system: "crm", id: "b-crm" }) { id } }`)).person).toBeNull();
+    expect((await a.tenant.ok(`{ people(filter: { identity: { system: "crm", id: "b-crm" } }) { totalCount } }`)).people.totalCount).toBe(0);
   },
   people: async () => {
     const data = await a.tenant.ok(`{ people(first: 100, filter: { externalId: "person-1" }) { totalCount edges { node { id attributes(bucket: "extra") } } } }`);
@@ -205,7 +207,7 @@ beforeAll(async () => {
   a = await world("A");
   b = await world("B", async (t) => {
     await t.ok(`mutation { createProgram(input: { key: "b-program", name: "B only" }) { id } }`);
-    await t.ok(`mutation { enrollParticipant(input: { programKey: "b-program", externalId: "b-ext", person: { externalId: "b-person", firstName: "B" } }) { id } }`);
+    await t.ok(`mutation { enrollParticipant(input: { programKey: "b-program", externalId: "b-ext", person: { externalId: "b-person", firstName: "B", identities: [{ system: "crm", id: "b-crm" }] } }) { id } }`);
   });
 });
 afterAll(() => h.close());

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import type { CustomFieldDefinition, LedgerTotal, ParticipantTier, Person, PersonAttribute, Program } from "../generated/prisma/client.js";
+import type { CustomFieldDefinition, LedgerTotal, ParticipantTier, Person, PersonAttribute, PersonIdentity, Program } from "../generated/prisma/client.js";
 import { isUuid } from "../services/validate.js";
 import type { Stores } from "../stores/index.js";
 import { EVERYTHING, type ParticipantRow, type StoredValue } from "../stores/participant-store.js";
@@ -41,6 +41,10 @@ export function createLoaders(db: ScopedPrisma, stores: Stores) {
       const values = await stores.customFields.valuesOf(uuids([...ids]));
       return ids.map((id) => values.get(id) ?? {});
     }),
+    identitiesByPersonId: groupedByKey<string, PersonIdentity>(
+      (ids) => db.personIdentity.findMany({ where: { personId: { in: uuids(ids) } }, orderBy: { system: "asc" } }),
+      (i) => i.personId,
+    ),
     attributesByPersonId: groupedByKey<string, PersonAttributeWithBucket>(
       (ids) =>
         db.personAttribute.findMany({ where: { personId: { in: ids } }, include: { bucket: { select: { name: true } } }, orderBy: { key: "asc" } }),

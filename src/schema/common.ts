@@ -1,9 +1,10 @@
-import { BalanceBucket, CustomFieldType, LedgerKind, PersonType, Status } from "../generated/prisma/enums.js";
+import { BalanceBucket, CustomFieldType, Gender, LedgerKind, PersonType, Status } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
 
 // The database's enums are the schema's: declared once, in prisma/schema.prisma.
 export const StatusEnum = builder.enumType(Status, { name: "Status" });
 export const PersonTypeEnum = builder.enumType(PersonType, { name: "PersonType" });
+export const GenderEnum = builder.enumType(Gender, { name: "Gender" });
 export const CustomFieldTypeEnum = builder.enumType(CustomFieldType, { name: "CustomFieldType" });
 export const LedgerKindEnum = builder.enumType(LedgerKind, { name: "LedgerKind", description: "TIER entries are written by setTier only." });
 export const BalanceBucketEnum = builder.enumType(BalanceBucket, { name: "BalanceBucket" });

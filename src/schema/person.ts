@@ -1,6 +1,6 @@
 import { PERSON_SORTS } from "../stores/sorts.js";
 import { builder, type InputFields } from "./builder.js";
-import { DeletePayload, lookup, orderInput, personLookupArgs, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
+import { DeletePayload, GenderEnum, lookup, orderInput, personLookupArgs, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
 import { connectionOf } from "./connection.js";
 import { referenceKey } from "./entity-reference.js";
 import { commonFilterFields } from "./filter.js";
@@ -16,15 +16,45 @@ interface LocationShape {
   timeZone?: string;
   latitude?: number;
   longitude?: number;
+  continent?: string;
+  regionName?: string;
 }
 
-const LOCATION_STRINGS = ["countryCode", "countryName", "stateCode", "stateName", "city", "street", "postalCode", "timeZone"] as const;
+interface ConsentShape {
+  globalUnsubscribe?: boolean;
+  emailOptIn?: boolean | null;
+  smsOptIn?: boolean | null;
+  updatedAt?: string | null;
+}
+
+const LOCATION_STRINGS = ["countryCode", "countryName", "stateCode", "stateName", "city", "street", "postalCode", "timeZone", "continent", "regionName"] as const;
 
 export const LocationRef = builder.objectRef<LocationShape>("Location").implement({
   fields: (t) => ({
     ...Object.fromEntries(LOCATION_STRINGS.map((key) => [key, t.exposeString(key, { nullable: true })])),
     latitude: t.exposeFloat("latitude", { nullable: true }),
     longitude: t.exposeFloat("longitude", { nullable: true }),
+  }),
+});
+
+const ExternalIdentityRef = builder.objectRef<{ system: string; externalId: string }>("ExternalIdentity").implement({
+  description: "The person's id in another system: one per system, unique in the workspace.",
+  fields: (t) => ({ system: t.exposeString("system"), id: t.exposeString("externalId") }),
+});
+
+const ConsentRef = builder.objectRef<ConsentShape>("Consent").implement({
+  fields: (t) => ({
+    globalUnsubscribe: t.boolean({ resolve: (c) => c.globalUnsubscribe ?? false }),
+    emailOptIn: t.exposeBoolean("emailOptIn", { nullable: true }),
+    smsOptIn: t.exposeBoolean("smsOptIn", { nullable: true }),
+    updatedAt: t.field({ type: "DateTime", nullable: true, description: "When a choice last changed.", resolve: (c) => c.updatedAt ?? null }),
+  }),
+});
+
+export const ExternalIdentityInput = builder.inputType("ExternalIdentityInput", {
+  fields: (t) => ({
+    system: t.string({ required: true, description: 'The other system, e.g. "salesforce".' }),
+    id: t.string({ description: 'The person\'s id there; null or "" removes it.' }),
   }),
 });
 
@@ -58,6 +88,19 @@ export const PersonRef = builder.prismaObject("Person", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     version: t.exposeInt("version"),
+    gender: t.expose("gender", { type: GenderEnum, nullable: true }),
+    score: t.exposeInt("score", { nullable: true }),
+    role: t.exposeString("role", { nullable: true }),
+    accountId: t.exposeString("accountId", { nullable: true }),
+    signedUpAt: t.expose("signedUpAt", { type: "DateTime", nullable: true }),
+    identities: t.field({ type: [ExternalIdentityRef], resolve: (person, _args, ctx) => ctx.loaders.identitiesByPersonId.load(person.id) }),
+    consent: t.field({ type: ConsentRef, resolve: (person) => (person.consent as ConsentShape | null) ?? {} }),
+    inferredLocation: t.field({
+      type: LocationRef,
+      nullable: true,
+      description: "Where the person seems to be, as another system inferred it (e.g. from an IP address).",
+      resolve: (person) => (person.inferredLocation as LocationShape | null) ?? null,
+    }),
   }),
 });
 
@@ -73,14 +116,19 @@ export const PersonConnection = connectionOf("Person", PersonRef);
 
 const PersonOrder = orderInput("Person", PERSON_SORTS);
 
-const PersonFilter = builder.inputType("PersonFilter", { fields: (t) => commonFilterFields(t) });
+const PersonFilter = builder.inputType("PersonFilter", {
+  fields: (t) => ({
+    ...commonFilterFields(t),
+    identity: t.field({ type: ExternalIdentityInput, description: "The person with this id in that system." }),
+  }),
+});
 
 builder.queryFields((t) => ({
   person: t.field({
     type: PersonRef,
     nullable: true,
-    description: "One person by exactly one of `id`, `externalId` or `email` (case-insensitive).",
-    args: { id: t.arg.id(), externalId: t.arg.string(), email: t.arg.string() },
+    description: "One person by exactly one of `id`, `externalId`, `email` (case-insensitive) or `identity` (an id in another system).",
+    args: { id: t.arg.id(), externalId: t.arg.string(), email: t.arg.string(), identity: t.arg({ type: ExternalIdentityInput }) },
     resolve: (_root, args, ctx) => ctx.services.persons.find({ ...args, id: args.id == null ? args.id : String(args.id) }),
   }),
   people: t.field({
@@ -93,6 +141,12 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => ctx.services.persons.page(args) as never,
   }),
 }));
+
+
+const ConsentInput = builder.inputType("ConsentInput", {
+  description: "Choices given replace those choices; the others stay.",
+  fields: (t) => ({ globalUnsubscribe: t.boolean(), emailOptIn: t.boolean(), smsOptIn: t.boolean() }),
+});
 
 const LocationInput = builder.inputType("LocationInput", {
   fields: (t) => ({
@@ -115,8 +169,16 @@ const profileInputFields = (t: InputFields) => ({
   type: t.field({ type: PersonTypeEnum }),
   title: t.string(),
   company: t.string(),
-  location: t.field({ type: LocationInput }),
+  location: t.field({ type: LocationInput, description: "countryCode: ISO 3166-1, alpha-2, alpha-3 or numeric; stored as alpha-2." }),
   tags: t.stringList(),
+  gender: t.field({ type: GenderEnum }),
+  score: t.int(),
+  role: t.string(),
+  accountId: t.string(),
+  signedUpAt: t.field({ type: "DateTime" }),
+  identities: t.field({ type: [ExternalIdentityInput], description: "One id per system; id null or \"\" removes that system's id." }),
+  consent: t.field({ type: ConsentInput }),
+  inferredLocation: t.field({ type: LocationInput }),
 });
 
 const seenFields = (t: InputFields) => ({

@@ -96,7 +96,7 @@ async function enrolledPerson(tx: Tx, caller: Caller, input: EnrollInput) {
   const externalId = personInput.externalId?.trim();
   const existing = externalId ? await tx.person.findFirst({ where: { externalId } }) : null;
   const errors = new FieldErrors();
-  const checked = checkPersonInput(personInput, ["input", "person"], errors, existing?.location);
+  const checked = checkPersonInput(personInput, ["input", "person"], errors, existing);
   errors.throwIfAny();
   return savePersonIn(tx, caller, existing, checked);
 }
@@ -148,7 +148,7 @@ export async function updateParticipant(
     if (count === 0) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
     if (Object.keys(personInput).length > 0) {
       const person = (await tx.person.findUnique({ where: { id: current.personId } }))!;
-      const checked = checkPersonInput(personInput, ["input", "person"], errors, person.location);
+      const checked = checkPersonInput(personInput, ["input", "person"], errors, person);
       errors.throwIfAny();
       await updatePersonIn(tx, caller, person, checked);
     }

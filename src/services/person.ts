@@ -5,12 +5,12 @@ import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from
 import type { Person, Prisma } from "../generated/prisma/client.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
-import { changeTags, markSeen } from "../stores/person-writes.js";
+import { changeTags, markSeen, setIdentities } from "../stores/person-writes.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
 import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, usableBucket } from "./attributes.js";
 import { keysetPage, type Page, type PageArgs } from "./pagination.js";
-import { profileChanges, profileData, profileString, type ProfileChanges, type ProfileInput } from "./profile.js";
+import { profileChanges, profileData, profileString, type CurrentProfile, type ProfileChanges, type ProfileInput } from "./profile.js";
 import type { RequestScope } from "./scope.js";
 import { isUuid, TAG_RULES } from "./validate.js";
 
@@ -26,19 +26,13 @@ export interface CheckedPerson {
   changes: ProfileChanges;
 }
 
-export function checkPersonInput(
-  input: PersonInput,
-  path: string[],
-  errors: FieldErrors,
-  currentLocation?: Prisma.JsonValue | null,
-): CheckedPerson {
-  const data = profileData(input, path, errors, currentLocation);
+export function checkPersonInput(input: PersonInput, path: string[], errors: FieldErrors, current?: CurrentProfile): CheckedPerson {
+  const data = profileData(input, path, errors, current);
   const attributes = optionalAttributePatch(input.attributes, [...path, "attributes"], errors);
   return { data, attributes, changes: profileChanges(input, path, errors) };
 }
 
-const checkInput = (input: PersonInput, errors: FieldErrors, currentLocation?: Prisma.JsonValue | null) =>
-  checkPersonInput(input, ["input"], errors, currentLocation);
+const checkInput = (input: PersonInput, errors: FieldErrors, current?: CurrentProfile) => checkPersonInput(input, ["input"], errors, current);
 
 /** The writes of a checked input besides the person's row: default attributes, tags, times seen. */
 async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes }: Omit<CheckedPerson, "data">) {
@@ -48,6 +42,7 @@ async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attrib
   }
   if (changes.tags) await changeTagsWithin(tx, "person", caller.workspaceId, personId, changes.tags);
   if (changes.seen) await markSeen(tx, caller.workspaceId, personId, changes.seen);
+  if (changes.identities) await setIdentities(tx, caller.workspaceId, personId, changes.identities);
 }
 
 /** Adds and removes tags, refusing a set that would grow past its limit (the transaction rolls back). */
@@ -68,7 +63,7 @@ async function createPersonIn(tx: Tx, caller: Caller, { data, ...beside }: Check
   const person = await tx.person.create({
     data: { ...(data as Prisma.PersonUncheckedCreateInput), workspaceId: caller.workspaceId },
   });
-  if (!beside.attributes && !beside.changes.tags && !beside.changes.seen) return person;
+  if (!beside.attributes && Object.keys(beside.changes).length === 0) return person;
   await writeBesideRow(tx, caller, person.id, beside);
   return (await tx.person.findUnique({ where: { id: person.id } }))!;
 }
@@ -121,7 +116,7 @@ export async function updatePerson(
   return inTransaction(db, async (tx) => {
     const person = await requirePerson(tx, id);
     const errors = new FieldErrors();
-    const checked = checkInput(input, errors, person.location);
+    const checked = checkInput(input, errors, person);
     errors.throwIfAny();
     return updatePersonIn(tx, caller, person, checked, expectedVersion);
   });
@@ -150,7 +145,7 @@ export async function upsertPerson(
     inTransaction(db, async (tx) => {
       const existing = await tx.person.findFirst({ where: { externalId: key! } });
       const checkedErrors = new FieldErrors();
-      const checked = checkInput({ ...input, externalId: key }, checkedErrors, existing?.location);
+      const checked = checkInput({ ...input, externalId: key }, checkedErrors, existing);
       checkedErrors.throwIfAny();
       return savePersonIn(tx, caller, existing, checked);
     });
@@ -224,11 +219,17 @@ export function personService({ db, caller }: RequestScope) {
   return {
     idOf,
     /** By exactly one of `id`, `externalId` and `email` (case-insensitive, the oldest if several); null when none. */
-    async find(args: { id?: string | null; externalId?: string | null; email?: string | null }): Promise<Person | null> {
-      const given = [args.id, args.externalId, args.email].filter((v) => v != null);
-      if (given.length !== 1) throw InvalidInput.field([], "Give exactly one of `id`, `externalId` and `email`.");
+    async find(args: { id?: string | null; externalId?: string | null; email?: string | null; identity?: { system: string; id?: string | null } | null }): Promise<Person | null> {
+      const given = [args.id, args.externalId, args.email, args.identity].filter((v) => v != null);
+      if (given.length !== 1) throw InvalidInput.field([], "Give exactly one of `id`, `externalId`, `email` and `identity`.");
       if (args.id != null) return findPerson(db, args.id);
-      const where: Prisma.PersonWhereInput = args.externalId != null ? { externalId: args.externalId } : { email: insensitive(args.email!) };
+      if (args.identity && !args.identity.id) throw InvalidInput.field(["identity", "id"], "Give the id to look for.");
+      const where: Prisma.PersonWhereInput =
+        args.externalId != null
+          ? { externalId: args.externalId }
+          : args.identity
+            ? { identities: { some: { system: args.identity.system, externalId: args.identity.id! } } }
+            : { email: insensitive(args.email!) };
       return db.person.findFirst({ where, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     },
 

@@ -1,6 +1,6 @@
 import { FieldErrors } from "../errors.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { canonicalLocale, isCountryCode, isEmail, isHttpUrl, isStorableText, isTimeZone, optionalTags } from "./validate.js";
+import { canonicalLocale, countryCode, isEmail, isHttpUrl, isStorableText, isTimeZone, optionalTags } from "./validate.js";
 
 /** A profile string as it arrives: omitted (undefined), cleared ("" or null), or set. */
 type Incoming = string | null | undefined;
@@ -40,6 +40,8 @@ const PROFILE_STRINGS = {
   },
   title: plain(255),
   company: plain(255),
+  role: plain(255),
+  accountId: plain(255),
 } satisfies Record<string, StringRule>;
 
 export type ProfileStringField = keyof typeof PROFILE_STRINGS;
@@ -47,7 +49,7 @@ export type ProfileStringField = keyof typeof PROFILE_STRINGS;
 /** The profile fields a participant shares with its person. */
 export const SHARED_PROFILE_FIELDS = ["email", "phone", "firstName", "lastName", "displayName"] as const;
 
-const LOCATION_STRINGS = ["countryName", "stateCode", "stateName", "city", "street", "postalCode"] as const;
+const LOCATION_STRINGS = ["countryName", "stateCode", "stateName", "city", "street", "postalCode", "continent", "regionName"] as const;
 
 export interface LocationInput {
   countryCode?: string | null;
@@ -60,11 +62,33 @@ export interface LocationInput {
   timeZone?: string | null;
   latitude?: number | null;
   longitude?: number | null;
+  continent?: string | null;
+  regionName?: string | null;
 }
+
+export interface ConsentInput {
+  globalUnsubscribe?: boolean | null;
+  emailOptIn?: boolean | null;
+  smsOptIn?: boolean | null;
+}
+
+export interface IdentityInput {
+  system: string;
+  id?: string | null;
+}
+
+/** The stored values a profile input merges into. */
+export type CurrentProfile = { location?: Prisma.JsonValue | null; consent?: Prisma.JsonValue | null; inferredLocation?: Prisma.JsonValue | null } | null;
 
 export type ProfileInput = { [K in ProfileStringField]?: Incoming } & {
   type?: "LEAD" | "USER" | "VISITOR" | null;
+  gender?: "MALE" | "FEMALE" | "OTHER" | null;
+  score?: number | null;
+  signedUpAt?: Date | null;
   location?: LocationInput | null;
+  inferredLocation?: LocationInput | null;
+  consent?: ConsentInput | null;
+  identities?: IdentityInput[] | null;
   tags?: string[] | null;
   addTags?: string[] | null;
   removeTags?: string[] | null;
@@ -76,6 +100,8 @@ export type ProfileInput = { [K in ProfileStringField]?: Incoming } & {
 export interface ProfileChanges {
   tags?: { add: string[]; remove: string[] };
   seen?: { first?: Date; last?: Date };
+  /** Ids in other systems to set, and systems whose id is removed. */
+  identities?: { set: { system: string; id: string }[]; remove: string[] };
 }
 
 /**
@@ -95,7 +121,28 @@ export function profileChanges(input: ProfileInput, path: string[], errors: Fiel
     if (input[key] === null) errors.add([...path, key], "Cannot be null: a time seen only moves outwards.");
   }
   if (input.firstSeenAt || input.lastSeenAt) changes.seen = { first: input.firstSeenAt ?? undefined, last: input.lastSeenAt ?? undefined };
+  if (input.identities === null) errors.add([...path, "identities"], "Cannot be null; send [] or give `id: null` for a system to remove.");
+  else if (input.identities) changes.identities = checkIdentities(input.identities, [...path, "identities"], errors);
   return changes;
+}
+
+const SYSTEM = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+
+/** One id per system: a system named twice, or named badly, is refused; an empty id removes it. */
+function checkIdentities(identities: IdentityInput[], path: string[], errors: FieldErrors): NonNullable<ProfileChanges["identities"]> {
+  const set: { system: string; id: string }[] = [];
+  const remove: string[] = [];
+  const seen = new Set<string>();
+  identities.forEach(({ system, id }, i) => {
+    const key = system.trim();
+    if (!SYSTEM.test(key)) errors.add([...path, String(i), "system"], "A system is 1 to 64 letters, digits, _ . : or -.");
+    else if (seen.has(key)) errors.add([...path, String(i), "system"], `"${key}" is given more than once.`);
+    seen.add(key);
+    const value = cleanString(id, plain(255), [...path, String(i), "id"], errors);
+    if (value === null) remove.push(key);
+    else if (value !== undefined) set.push({ system: key, id: value });
+  });
+  return { set, remove };
 }
 
 /**
@@ -103,23 +150,23 @@ export function profileChanges(input: ProfileInput, path: string[], errors: Fiel
  * everything else is validated. Errors are collected under `path`, so that a caller can report
  * every bad field at once before anything is written.
  */
-export function profileData(
-  input: ProfileInput,
-  path: string[],
-  errors: FieldErrors,
-  currentLocation?: Prisma.JsonValue | null,
-): Prisma.PersonUncheckedUpdateInput {
+export function profileData(input: ProfileInput, path: string[], errors: FieldErrors, current?: CurrentProfile): Prisma.PersonUncheckedUpdateInput {
   const data: Record<string, unknown> = {};
   for (const [field, rule] of Object.entries(PROFILE_STRINGS) as [ProfileStringField, StringRule][]) {
     const value = cleanString(input[field], rule, [...path, field], errors);
     if (value !== undefined) data[field] = value;
   }
-  if (input.type !== undefined) data.type = input.type;
+  for (const field of ["type", "gender", "signedUpAt"] as const) {
+    if (input[field] !== undefined) data[field] = input[field];
+  }
+  if (input.score !== undefined) data.score = input.score;
   const tags = optionalTags(input.tags, [...path, "tags"], errors);
   if (tags !== undefined) data.tags = tags;
-  if (input.location !== undefined) {
-    data.location = mergeLocation(currentLocation, input.location, [...path, "location"], errors);
+  for (const field of ["location", "inferredLocation"] as const) {
+    if (input[field] !== undefined) data[field] = mergeLocation(current?.[field], input[field], [...path, field], errors);
   }
+  if (input.consent === null) errors.add([...path, "consent"], "Cannot be null; give the choices to change.");
+  else if (input.consent) data.consent = mergeConsent(current?.consent, input.consent);
   return data as Prisma.PersonUncheckedUpdateInput;
 }
 
@@ -167,10 +214,11 @@ function mergeLocation(
     const value = cleanString(input[key], plain(255), [...path, key], errors);
     if (value !== undefined) set(key, value);
   }
-  const country = cleanString(input.countryCode, plain(2), [...path, "countryCode"], errors)?.toUpperCase();
-  if (country !== undefined && country !== null && !isCountryCode(country)) {
-    errors.add([...path, "countryCode"], "Not an ISO 3166-1 alpha-2 country code.");
-  } else if (input.countryCode !== undefined) set("countryCode", country ?? null);
+  const given = cleanString(input.countryCode, plain(3), [...path, "countryCode"], errors);
+  const country = given ? countryCode(given) : given;
+  if (country === undefined && given) {
+    errors.add([...path, "countryCode"], "Not an ISO 3166-1 country code (alpha-2 such as US, alpha-3 such as USA, or numeric such as 840).");
+  } else if (input.countryCode !== undefined && country !== undefined) set("countryCode", country);
   const timeZone = cleanString(input.timeZone, PROFILE_STRINGS.timezone, [...path, "timeZone"], errors);
   if (timeZone !== undefined) set("timeZone", timeZone);
   for (const [key, limit] of [["latitude", 90], ["longitude", 180]] as const) {
@@ -181,4 +229,18 @@ function mergeLocation(
     } else set(key, value);
   }
   return Object.keys(merged).length === 0 ? Prisma.DbNull : (merged as Prisma.InputJsonValue);
+}
+
+/**
+ * Consent choices merge into the stored ones: a choice given replaces that choice, the others
+ * stay. `updatedAt` is when any choice last changed.
+ */
+function mergeConsent(current: Prisma.JsonValue | null | undefined, input: ConsentInput): Prisma.InputJsonValue {
+  const before = (current as Record<string, unknown> | null) ?? {};
+  const after: Record<string, unknown> = { ...before };
+  for (const key of ["globalUnsubscribe", "emailOptIn", "smsOptIn"] as const) {
+    if (input[key] !== undefined) after[key] = input[key];
+  }
+  const changed = ["globalUnsubscribe", "emailOptIn", "smsOptIn"].some((key) => (after[key] ?? null) !== (before[key] ?? null));
+  return { ...after, updatedAt: changed ? new Date().toISOString() : (before.updatedAt ?? null) } as Prisma.InputJsonValue;
 }

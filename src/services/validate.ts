@@ -1,3 +1,4 @@
+import countries from "i18n-iso-countries";
 import { FieldErrors } from "../errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,10 +47,14 @@ export function canonicalLocale(value: string): string | undefined {
   }
 }
 
-const REGIONS = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
-
-export function isCountryCode(value: string): boolean {
-  return /^[A-Z]{2}$/.test(value) && REGIONS.of(value) !== undefined;
+/**
+ * An ISO 3166-1 country code as alpha-2: alpha-2 (`US`), alpha-3 (`USA`) and numeric (`840`)
+ * codes are accepted, any case; undefined for anything else (`ZZ`).
+ */
+export function countryCode(value: string): string | undefined {
+  const code = value.trim().toUpperCase();
+  const alpha2 = /^\d{1,3}$/.test(code) ? countries.numericToAlpha2(code.padStart(3, "0")) : code.length === 3 ? countries.alpha3ToAlpha2(code) : code;
+  return alpha2 && countries.isValid(alpha2) ? alpha2 : undefined;
 }
 
 export const TAG_RULES = { maxLength: 64, maxCount: 100 };

@@ -16,6 +16,7 @@ export interface FilterInput {
   search?: string | null;
   attributes?: { key: string; equals?: unknown; bucket?: string | null }[] | null;
   customFields?: { key: string; equals?: unknown }[] | null;
+  identity?: { system: string; id?: string | null } | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
   updatedAfter?: Date | null;
@@ -107,6 +108,12 @@ export const FILTER_FIELDS: Fields = {
             WHERE v.participant_id = p.id AND d.key = ${key} AND v.value = ${json(equals)})`,
         ),
       ),
+  },
+  identity: {
+    people: ({ system, id }, { errors, path }) => {
+      if (!id) errors.add([...path, "id"], "Give the id to look for.");
+      return { identities: { some: { system, externalId: id ?? "" } } };
+    },
   },
   createdAfter: range("createdAt", sql`p.created_at`, "gt"),
   createdBefore: range("createdAt", sql`p.created_at`, "lt"),

@@ -36,3 +36,24 @@ export async function markSeen(tx: Tx, workspaceId: string, id: string, seen: { 
         CASE WHEN first_seen_at IS NULL AND ${first}::timestamptz IS NULL THEN ${last}::timestamptz END)
     WHERE workspace_id = ${workspaceId}::uuid AND id = ${id}::uuid`;
 }
+
+/**
+ * Sets a person's ids in other systems (one per system) and removes others. An id another person
+ * of the workspace already has in that system is a unique violation: CONFLICT.
+ */
+export async function setIdentities(
+  tx: Tx,
+  workspaceId: string,
+  personId: string,
+  identities: { set: { system: string; id: string }[]; remove: string[] },
+): Promise<void> {
+  if (identities.remove.length > 0) {
+    await tx.$executeRaw`DELETE FROM person_identity WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${personId}::uuid AND system = ANY(${identities.remove}::text[])`;
+  }
+  if (identities.set.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO person_identity (workspace_id, person_id, system, external_id)
+      SELECT ${workspaceId}::uuid, ${personId}::uuid, i.system, i.id FROM jsonb_to_recordset(${JSON.stringify(identities.set)}::jsonb) AS i(system text, id text)
+      ON CONFLICT (person_id, system) DO UPDATE SET external_id = EXCLUDED.external_id`;
+  }
+}
