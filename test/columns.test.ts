@@ -19,6 +19,7 @@ const TABLES: Record<string, string> = {
   AttributeBucket: "attribute_bucket",
   PersonAttribute: "person_attribute",
   PersonIdentity: "person_identity",
+  PersonFieldValue: "person_field_value",
   Program: "program",
   CustomFieldDefinition: "custom_field_definition",
   CustomFieldValue: "custom_field_value",

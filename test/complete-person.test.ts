@@ -173,3 +173,47 @@ describe("Gainsight PX's user", () => {
     expect(next).toMatchObject({ emailOptIn: true, smsOptIn: false });
   });
 });
+
+describe("person fields", () => {
+  it("are typed like program fields, written in person inputs, read processed, and filterable", async () => {
+    const other = await h.workspace("Person fields");
+    const define = (input: Record<string, unknown>) => other.ok(`mutation($input: CustomFieldInput!) { definePersonField(input: $input) { id key } }`, { input });
+    await define({ key: "Category_Name", label: "Category", type: "SELECT", options: [{ value: "spk", label: "Speaker" }, { value: "del", label: "Delegate" }] });
+    await define({ key: "biography", label: "Biography", type: "TEXT" });
+    await define({ key: "seats", label: "Seats", type: "NUMBER" });
+    const { createPerson } = await other.ok(
+      `mutation { createPerson(input: { firstName: "Ada", customFields: [{ key: "Category_Name", value: "Speaker" }, { key: "seats", value: "3" }] }) {
+        id customFields { key value displayValue } customField(key: "Category_Name") { displayValue } } }`,
+    );
+    expect(createPerson.customFields).toEqual([
+      { key: "Category_Name", value: "spk", displayValue: "Speaker" },
+      { key: "biography", value: null, displayValue: null },
+      { key: "seats", value: 3, displayValue: "3" },
+    ]);
+    expect(createPerson.customField).toEqual({ displayValue: "Speaker" });
+    const bad = await other.gql(`mutation($id: ID!) { updatePerson(id: $id, input: { customFields: [{ key: "seats", value: "many" }, { key: "nope", value: 1 }] }) { id } }`, { id: createPerson.id });
+    expect(codes(bad)).toEqual(["BAD_USER_INPUT"]);
+    expect(bad.errors![0]!.extensions.fieldErrors.map((e: { path: string[] }) => e.path)).toEqual([["input", "customFields", "seats"], ["input", "customFields", "nope"]]);
+    await other.ok(`mutation($id: ID!) { updatePerson(id: $id, input: { customFields: [{ key: "biography", value: "Mathematician." }, { key: "seats", value: null }] }) { id } }`, { id: createPerson.id });
+    const { people } = await other.ok(`{ people(filter: { customFields: [{ key: "Category_Name", equals: "spk" }] }) { totalCount edges { node { customFields { key value } } } } }`);
+    expect(people.totalCount).toBe(1);
+    expect(people.edges[0].node.customFields).toEqual([
+      { key: "Category_Name", value: "spk" },
+      { key: "biography", value: "Mathematician." },
+      { key: "seats", value: null },
+    ]);
+    const { personFields } = await other.ok(`{ personFields { key type } }`);
+    expect(personFields.map((f: { key: string }) => f.key)).toEqual(["Category_Name", "biography", "seats"]);
+    expect(codes(await other.gql(`mutation { definePersonField(input: { key: "seats", label: "Again", type: TEXT }) { id } }`))).toEqual(["CONFLICT"]);
+  });
+
+  it("a required person field must be given when a person is made, and converts with its definition", async () => {
+    const other = await h.workspace("Required person field");
+    const { definePersonField } = await other.ok(`mutation { definePersonField(input: { key: "code", label: "Code", type: TEXT, required: true }) { id } }`);
+    expect(codes(await other.gql(`mutation { createPerson(input: { firstName: "X" }) { id } }`))).toEqual(["BAD_USER_INPUT"]);
+    const { createPerson } = await other.ok(`mutation { createPerson(input: { firstName: "X", customFields: [{ key: "code", value: "42" }] }) { id } }`);
+    await other.ok(`mutation($id: ID!) { updateCustomField(id: $id, input: { type: NUMBER }) { type } }`, { id: definePersonField.id });
+    const { person } = await other.ok(`query($id: ID!) { person(id: $id) { customFields { value } } }`, { id: createPerson.id });
+    expect(person.customFields).toEqual([{ value: 42 }]);
+  });
+});

@@ -36,6 +36,7 @@ beforeAll(async () => {
     { key: "pick", type: "SELECT", options: [{ value: "a", label: "A" }] },
     { key: "many", type: "MULTI_SELECT", options: [{ value: "a", label: "A" }] },
   ]);
+  await tenant.ok(`mutation { definePersonField(input: { key: "personText", label: "Text", type: TEXT }) { id } }`);
   const person = await createPerson(tenant);
   const participant = await enroll(tenant, program.key, { person: undefined, personId: person.id });
   ids = { personId: person.id, participantId: participant.id, programId: program.id, programKey: program.key, fieldId: program.fieldIds.text! };
@@ -98,6 +99,7 @@ const profile = fc.record(
     identities: fc.oneof(fc.array(fc.record({ system: fc.oneof(text, fc.constantFrom("salesforce", "crm")), id: maybe(fc.oneof(text, fc.constant(null))) }), { maxLength: 4 }), anything),
     consent: fc.oneof(fc.record({ globalUnsubscribe: anything, emailOptIn: anything }, { requiredKeys: [] }), anything),
     inferredLocation: fc.oneof(fc.record({ countryCode: fc.oneof(anything, fc.constantFrom("USA", "840", "ZZ", "us")), continent: anything }, { requiredKeys: [] }), anything),
+    customFields: fc.oneof(fc.array(fc.record({ key: fc.oneof(text, fc.constantFrom("personText")), value: anything }), { maxLength: 3 }), anything),
   },
   { requiredKeys: [] },
 );
@@ -154,6 +156,13 @@ const TEMPLATES = (): Template[] => [
     }),
   },
   {
+    name: "definePersonField",
+    query: `mutation($input: CustomFieldInput!) { definePersonField(input: $input) { id } }`,
+    variables: fc
+      .record({ key: text, label: text, type: fc.constantFrom("TEXT", "SELECT", "NUMBER", "BOOLEAN"), options: maybe(fc.array(fc.record({ value: text, label: text }), { maxLength: 3 })) }, { requiredKeys: ["key", "label", "type"] })
+      .map((input) => ({ input })),
+  },
+  {
     name: "updateCustomField",
     query: `mutation($id: ID!, $input: UpdateCustomFieldInput!) { updateCustomField(id: $id, input: $input) { id } }`,
     variables: fc.record({ id: fc.constant(ids.fieldId), input: fc.record({ label: maybe(text), type: maybe(fc.constantFrom("NUMBER", "BOOLEAN", "URL", "TEXT")) }, { requiredKeys: [] }) }),
@@ -186,7 +195,7 @@ const TEMPLATES = (): Template[] => [
   { name: "createApiKey", query: `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, variables: fc.record({ name: text, scopes: fc.array(fc.constantFrom("READ", "WRITE", "ADMIN")), buckets: maybe(fc.array(text)) }).map((input) => ({ input })) },
 ];
 
-const TEMPLATE_NAMES = ["createPerson", "updatePerson", "upsertPerson", "setAttributes", "updateParticipant", "enrollParticipant", "defineCustomField", "updateCustomField", "postLedgerEntry", "createProgram", "setTier", "createAttributeBucket", "createApiKey"];
+const TEMPLATE_NAMES = ["createPerson", "updatePerson", "upsertPerson", "setAttributes", "updateParticipant", "enrollParticipant", "defineCustomField", "definePersonField", "updateCustomField", "postLedgerEntry", "createProgram", "setTier", "createAttributeBucket", "createApiKey"];
 
 function assertClean(name: string, response: GraphQLResponse) {
   expect(response.status, name).toBeLessThan(500);

@@ -194,6 +194,16 @@ const CASES: Record<string, () => Promise<void>> = {
     expect((await a.tenant.ok(`{ viewer { workspace { id } } }`, {}, createApiKey.secret)).viewer.workspace.id).toBe(a.tenant.workspaceId);
   },
   revokeApiKey: () => notFound(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: b.apiKeyId }),
+  personFields: async () => {
+    const { personFields } = await a.tenant.ok(`{ personFields(includeArchived: true) { key } }`);
+    expect(personFields.map((f: { key: string }) => f.key)).not.toContain("bOnly");
+  },
+  definePersonField: async () => {
+    // B has a person field of this key; A's is its own.
+    await a.tenant.ok(`mutation { definePersonField(input: { key: "bOnly", label: "A's", type: TEXT }) { id } }`);
+    const { person } = await a.tenant.ok(`query($id: ID!) { person(id: $id) { customFields { key value } } }`, { id: a.personId });
+    expect(person.customFields).toEqual([{ key: "bOnly", value: null }]);
+  },
   rotateApiKey: () => notFound(`mutation($id: ID!) { rotateApiKey(id: $id) { secret } }`, { id: b.apiKeyId }),
   apiKeys: async () => {
     const { apiKeys } = await a.tenant.ok(`{ apiKeys(includeRevoked: true) { id } }`);
@@ -207,6 +217,7 @@ beforeAll(async () => {
   a = await world("A");
   b = await world("B", async (t) => {
     await t.ok(`mutation { createProgram(input: { key: "b-program", name: "B only" }) { id } }`);
+    await t.ok(`mutation { definePersonField(input: { key: "bOnly", label: "B", type: TEXT }) { id } }`);
     await t.ok(`mutation { enrollParticipant(input: { programKey: "b-program", externalId: "b-ext", person: { externalId: "b-person", firstName: "B", identities: [{ system: "crm", id: "b-crm" }] } }) { id } }`);
   });
 });

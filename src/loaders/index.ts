@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import type { CustomFieldDefinition, LedgerTotal, ParticipantTier, Person, PersonAttribute, PersonIdentity, Program } from "../generated/prisma/client.js";
+import type { CustomFieldDefinition, LedgerTotal, ParticipantTier, Person, PersonAttribute, PersonFieldValue, PersonIdentity, Program } from "../generated/prisma/client.js";
 import { isUuid } from "../services/validate.js";
 import type { Stores } from "../stores/index.js";
 import { EVERYTHING, type ParticipantRow, type StoredValue } from "../stores/participant-store.js";
@@ -36,11 +36,20 @@ export function createLoaders(db: ScopedPrisma, stores: Stores) {
     personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: uuids(ids) } } }), (p) => p.id),
     personByExternalId: byKey<string, Person>((ids) => db.person.findMany({ where: { externalId: { in: ids } } }), (p) => p.externalId!),
     programById: byKey<string, Program>((ids) => db.program.findMany({ where: { id: { in: uuids(ids) } } }), (p) => p.id),
-    customFieldsByProgramId: groupedByKey<string, CustomFieldDefinition>((ids) => stores.customFields.definitionsOf(uuids(ids)), (f) => f.programId),
+    customFieldsByProgramId: groupedByKey<string, CustomFieldDefinition>((ids) => stores.customFields.definitionsOf(uuids(ids)), (f) => f.programId!),
     customValuesByParticipantId: new DataLoader<string, Record<string, StoredValue>>(async (ids) => {
       const values = await stores.customFields.valuesOf(uuids([...ids]));
       return ids.map((id) => values.get(id) ?? {});
     }),
+    /** The workspace's person fields (one key, "all": one statement a request). */
+    personFields: new DataLoader<"all", CustomFieldDefinition[]>(async (keys) => {
+      const fields = await db.customFieldDefinition.findMany({ where: { programId: null }, orderBy: [{ createdAt: "asc" }, { key: "asc" }] });
+      return keys.map(() => fields);
+    }),
+    personFieldValuesByPersonId: groupedByKey<string, PersonFieldValue>(
+      (ids) => db.personFieldValue.findMany({ where: { personId: { in: uuids(ids) } } }),
+      (v) => v.personId,
+    ),
     identitiesByPersonId: groupedByKey<string, PersonIdentity>(
       (ids) => db.personIdentity.findMany({ where: { personId: { in: uuids(ids) } }, orderBy: { system: "asc" } }),
       (i) => i.personId,

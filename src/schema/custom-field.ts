@@ -65,7 +65,7 @@ const CustomFieldOptionInput = builder.inputType("CustomFieldOptionInput", {
   fields: (t) => ({ value: t.string({ required: true }), label: t.string({ required: true }) }),
 });
 
-const CustomFieldInput = builder.inputType("CustomFieldInput", {
+export const CustomFieldInput = builder.inputType("CustomFieldInput", {
   fields: (t) => ({
     key: t.string({ required: true }),
     label: t.string({ required: true }),

@@ -23,3 +23,7 @@ export const commonFilterFields = (t: InputFields) => ({
   updatedAfter: t.field({ type: "DateTime" }),
   updatedBefore: t.field({ type: "DateTime" }),
 });
+
+export const CustomFieldFilter = builder.inputType("CustomFieldFilter", {
+  fields: (t) => ({ key: t.string({ required: true }), equals: t.field({ type: "JSON", required: true }) }),
+});

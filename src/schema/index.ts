@@ -5,6 +5,7 @@ import "./person.js";
 import "./attribute.js";
 import "./program.js";
 import "./custom-field.js";
+import "./person-field.js";
 import "./participant.js";
 import "./ledger.js";
 import "./node.js";

@@ -6,7 +6,7 @@ import { DeletePayload, lookup, orderInput, participantLookupArgs, NodeInterface
 import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";
 import { referenceKey } from "./entity-reference.js";
-import { commonFilterFields } from "./filter.js";
+import { commonFilterFields, CustomFieldFilter } from "./filter.js";
 import { CreatePersonInput, PersonRef, UpdatePersonInput } from "./person.js";
 import { ProgramRef } from "./program.js";
 
@@ -76,9 +76,6 @@ export const ParticipantConnection = connectionOf("Participant", ParticipantRef)
 
 const ParticipantOrder = orderInput("Participant", PARTICIPANT_SORTS);
 
-const CustomFieldFilter = builder.inputType("CustomFieldFilter", {
-  fields: (t) => ({ key: t.string({ required: true }), equals: t.field({ type: "JSON", required: true }) }),
-});
 
 
 const ParticipantFilter = builder.inputType("ParticipantFilter", {

@@ -3,7 +3,8 @@ import { builder, type InputFields } from "./builder.js";
 import { DeletePayload, GenderEnum, lookup, orderInput, personLookupArgs, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
 import { connectionOf } from "./connection.js";
 import { referenceKey } from "./entity-reference.js";
-import { commonFilterFields } from "./filter.js";
+import { CustomFieldValueInput } from "./custom-field.js";
+import { commonFilterFields, CustomFieldFilter } from "./filter.js";
 
 interface LocationShape {
   countryCode?: string;
@@ -120,6 +121,7 @@ const PersonFilter = builder.inputType("PersonFilter", {
   fields: (t) => ({
     ...commonFilterFields(t),
     identity: t.field({ type: ExternalIdentityInput, description: "The person with this id in that system." }),
+    customFields: t.field({ type: [CustomFieldFilter], description: "Person field equality." }),
   }),
 });
 
@@ -179,6 +181,7 @@ const profileInputFields = (t: InputFields) => ({
   identities: t.field({ type: [ExternalIdentityInput], description: "One id per system; id null or \"\" removes that system's id." }),
   consent: t.field({ type: ConsentInput }),
   inferredLocation: t.field({ type: LocationInput }),
+  customFields: t.field({ type: [CustomFieldValueInput], description: "Person field values by key; null clears one." }),
 });
 
 const seenFields = (t: InputFields) => ({

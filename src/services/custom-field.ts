@@ -2,7 +2,7 @@ import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
-import { replaceCustomValues } from "../stores/custom-value-writes.js";
+import { replaceCustomValues, storedValues } from "../stores/custom-value-writes.js";
 import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
 import type { CustomFieldFields, CustomFieldValueFields, UpdateCustomFieldFields } from "../schema/custom-field.js";
 import type { RequestScope } from "./scope.js";
@@ -39,20 +39,21 @@ function checkOptions(type: FieldType, options: Option[] | null | undefined, err
   return options.map((o) => ({ value: o.value, label: o.label.trim() }));
 }
 
-export async function defineCustomField(db: ScopedPrisma, programId: string, input: DefineCustomFieldInput) {
+/** Defines a program's custom field, or (`"person"`) a person field of the workspace. */
+export async function defineCustomField(db: ScopedPrisma, owner: { programId: string } | "person", input: DefineCustomFieldInput) {
   const errors = new FieldErrors();
   if (!KEY.test(input.key)) errors.add(["input", "key"], "A key starts with a letter and has up to 64 letters, digits or underscores.");
   const label = checkLabel(input.label, errors);
   const options = checkOptions(input.type, input.options, errors);
   errors.throwIfAny();
   return inTransaction(db, async (tx) => {
-    const program = isUuid(programId) ? await tx.program.findUnique({ where: { id: programId } }) : null;
-    if (!program) throw new NotFound("Program");
+    const programId = owner === "person" ? null : owner.programId;
+    const program = programId === null ? null : isUuid(programId) ? await tx.program.findUnique({ where: { id: programId } }) : null;
+    if (programId !== null && !program) throw new NotFound("Program");
     const existing = await tx.customFieldDefinition.findFirst({ where: { programId, key: input.key } });
-    if (existing) throw new Conflict(`The program already has a custom field "${input.key}".`);
+    if (existing) throw new Conflict(`${program ? "The program" : "The workspace"} already has a ${program ? "custom" : "person"} field "${input.key}".`);
     return tx.customFieldDefinition.create({
       data: {
-        workspaceId: program.workspaceId,
         programId,
         key: input.key,
         label,
@@ -60,7 +61,7 @@ export async function defineCustomField(db: ScopedPrisma, programId: string, inp
         required: input.required ?? false,
         options: (options ?? undefined) as Prisma.InputJsonValue | undefined,
         description: input.description?.trim() || null,
-      },
+      } as Prisma.CustomFieldDefinitionUncheckedCreateInput,
     });
   });
 }
@@ -105,12 +106,11 @@ async function convertStoredValues(
   field: CustomFieldDefinition,
   next: Pick<CustomFieldDefinition, "type" | "options">,
 ): Promise<void> {
-  const values = await tx.customFieldValue.findMany({ where: { fieldId: field.id } });
-  const converted: { participantId: string; value: unknown }[] = [];
+  const converted: { ownerId: string; value: unknown }[] = [];
   let refused = 0;
-  for (const stored of values) {
+  for (const stored of await storedValues(tx, field)) {
     const parsed = parseCustomValue(next, stored.value, true);
-    if (parsed.ok) converted.push({ participantId: stored.participantId, value: parsed.value });
+    if (parsed.ok) converted.push({ ownerId: stored.ownerId, value: parsed.value });
     else refused++;
   }
   if (refused > 0) {
@@ -164,7 +164,13 @@ export function checkCustomValues(
 /** Custom field definitions for one request. */
 export function customFieldService({ db, loaders }: RequestScope) {
   return {
-    define: (programId: string, input: DefineCustomFieldInput) => defineCustomField(db, programId, input),
+    define: (programId: string, input: DefineCustomFieldInput) => defineCustomField(db, { programId }, input),
+    definePersonField: (input: DefineCustomFieldInput) => defineCustomField(db, "person", input),
+    /** The workspace's person fields, oldest first; archived ones only when asked for. */
+    async personFields(includeArchived: boolean) {
+      const fields = await loaders.personFields.load("all");
+      return includeArchived ? fields : fields.filter((f) => !f.archived);
+    },
     update: (id: string, input: UpdateCustomFieldInput) => updateCustomField(db, id, input),
     /** A program's fields, oldest first; archived ones only when asked for. */
     async ofProgram(programId: string, includeArchived: boolean) {

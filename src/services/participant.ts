@@ -80,7 +80,7 @@ export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input:
         attributes: (attributes?.set ?? {}) as Prisma.InputJsonValue,
       },
     });
-    await writeCustomValues(tx, caller.workspaceId, participant.id, values);
+    await writeCustomValues(tx, "participant", caller.workspaceId, participant.id, values);
     return participant;
   });
 }
@@ -154,7 +154,7 @@ export async function updateParticipant(
     }
     if (tagChange) await changeTagsWithin(tx, "participant", caller.workspaceId, id, tagChange);
     if (attributes) await mergeParticipantAttributes(tx, caller.workspaceId, id, attributes);
-    await writeCustomValues(tx, caller.workspaceId, id, values);
+    await writeCustomValues(tx, "participant", caller.workspaceId, id, values);
     return (await tx.participant.findUnique({ where: { id } }))!;
   });
 }

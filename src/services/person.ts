@@ -2,10 +2,13 @@ import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from "../errors.js";
-import type { Person, Prisma } from "../generated/prisma/client.js";
+import type { CustomFieldDefinition, Person, Prisma } from "../generated/prisma/client.js";
+import type { StoredValue } from "../stores/participant-store.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
+import { writeCustomValues } from "../stores/custom-value-writes.js";
 import { changeTags, markSeen, setIdentities } from "../stores/person-writes.js";
+import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
 import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, usableBucket } from "./attributes.js";
@@ -14,7 +17,7 @@ import { profileChanges, profileData, profileString, type CurrentProfile, type P
 import type { RequestScope } from "./scope.js";
 import { isUuid, TAG_RULES } from "./validate.js";
 
-export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null };
+export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null; customFields?: CustomValueInput[] | null };
 
 /** Every change to a person bumps its version and updatedAt. */
 const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
@@ -24,18 +27,41 @@ export interface CheckedPerson {
   data: Prisma.PersonUncheckedUpdateInput;
   attributes: ReturnType<typeof checkAttributePatch> | undefined;
   changes: ProfileChanges;
+  /** Person field values, checked against the workspace's definitions inside the transaction. */
+  customFields?: { inputs: CustomValueInput[]; path: string[] };
 }
 
 export function checkPersonInput(input: PersonInput, path: string[], errors: FieldErrors, current?: CurrentProfile): CheckedPerson {
   const data = profileData(input, path, errors, current);
   const attributes = optionalAttributePatch(input.attributes, [...path, "attributes"], errors);
-  return { data, attributes, changes: profileChanges(input, path, errors) };
+  if (input.customFields === null) errors.add([...path, "customFields"], "Cannot be null; omit it instead.");
+  const customFields = input.customFields ? { inputs: input.customFields, path: [...path, "customFields"] } : undefined;
+  return { data, attributes, changes: profileChanges(input, path, errors), customFields };
 }
 
 const checkInput = (input: PersonInput, errors: FieldErrors, current?: CurrentProfile) => checkPersonInput(input, ["input"], errors, current);
 
+/**
+ * Person field values checked against the workspace's definitions (the same rules as a
+ * program's fields) and written; at creation every required field must be given.
+ */
+async function writePersonFields(tx: Tx, caller: Caller, personId: string, given: CheckedPerson["customFields"], creating: boolean) {
+  if (!given && !creating) return;
+  const definitions = await tx.customFieldDefinition.findMany({ where: { programId: null } });
+  const path = given?.path ?? ["input", "customFields"];
+  const errors = new FieldErrors();
+  const values = checkCustomValues(definitions, given?.inputs ?? [], path, errors);
+  if (creating) {
+    const set = new Set((given?.inputs ?? []).filter((c) => c.value != null).map((c) => c.key));
+    for (const def of definitions) if (def.required && !def.archived && !set.has(def.key)) errors.add([...path, def.key], `"${def.key}" is required.`);
+  }
+  errors.throwIfAny();
+  await writeCustomValues(tx, "person", caller.workspaceId, personId, values);
+}
+
 /** The writes of a checked input besides the person's row: default attributes, tags, times seen. */
-async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes }: Omit<CheckedPerson, "data">) {
+async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes, customFields }: Omit<CheckedPerson, "data">) {
+  await writePersonFields(tx, caller, personId, customFields, false);
   if (attributes && (Object.keys(attributes.set).length > 0 || attributes.remove.length > 0)) {
     const bucket = await usableBucket(tx, caller, DEFAULT_BUCKET);
     await mergePersonAttributes(tx, caller.workspaceId, personId, bucket.id, attributes);
@@ -63,8 +89,9 @@ async function createPersonIn(tx: Tx, caller: Caller, { data, ...beside }: Check
   const person = await tx.person.create({
     data: { ...(data as Prisma.PersonUncheckedCreateInput), workspaceId: caller.workspaceId },
   });
-  if (!beside.attributes && Object.keys(beside.changes).length === 0) return person;
-  await writeBesideRow(tx, caller, person.id, beside);
+  await writePersonFields(tx, caller, person.id, beside.customFields, true);
+  if (!beside.attributes && Object.keys(beside.changes).length === 0 && !beside.customFields) return person;
+  await writeBesideRow(tx, caller, person.id, { ...beside, customFields: undefined });
   return (await tx.person.findUnique({ where: { id: person.id } }))!;
 }
 
@@ -206,7 +233,7 @@ type PersonListArgs = PageArgs & {
 };
 
 /** Persons for one request. */
-export function personService({ db, caller }: RequestScope) {
+export function personService({ db, caller, loaders }: RequestScope) {
   /** The id of the person a write names by `id` or `externalId`, exactly one; NOT_FOUND when none. */
   async function idOf({ id, externalId }: PersonLookup): Promise<string> {
     if ((id == null) === (externalId == null)) throw InvalidInput.field([], "Give exactly one of `id` and `externalId`.");
@@ -218,6 +245,12 @@ export function personService({ db, caller }: RequestScope) {
 
   return {
     idOf,
+    /** Every non-archived person field with this person's value (and when it was written). */
+    async fieldValues(personId: string): Promise<{ definition: CustomFieldDefinition; stored: StoredValue | undefined }[]> {
+      const [definitions, values] = await Promise.all([loaders.personFields.load("all"), loaders.personFieldValuesByPersonId.load(personId)]);
+      const byField = new Map(values.map((v) => [v.fieldId, [v.value, v.updatedAt.toISOString()] as StoredValue]));
+      return definitions.filter((d) => !d.archived).map((definition) => ({ definition, stored: byField.get(definition.id) }));
+    },
     /** By exactly one of `id`, `externalId` and `email` (case-insensitive, the oldest if several); null when none. */
     async find(args: { id?: string | null; externalId?: string | null; email?: string | null; identity?: { system: string; id?: string | null } | null }): Promise<Person | null> {
       const given = [args.id, args.externalId, args.email, args.identity].filter((v) => v != null);

@@ -1,36 +1,57 @@
 import type { Tx } from "../db/transaction.js";
 import type { CustomFieldDefinition } from "../generated/prisma/client.js";
+import { raw } from "./sql.js";
 
 // The custom value writes, in the caller's transaction: one statement for all the values given.
+// A program's fields hold values per participant, person fields per person: the same rows in
+// two tables, named here only.
 
-/** Upserts values by field and clears others. */
+/** Where a field's values are kept: by participant for a program's fields, by person for person fields. */
+export type ValueOwner = "participant" | "person";
+const TABLES = {
+  participant: { table: raw("custom_field_value"), owner: raw("participant_id") },
+  person: { table: raw("person_field_value"), owner: raw("person_id") },
+};
+export const ownerOf = (field: Pick<CustomFieldDefinition, "programId">): ValueOwner => (field.programId ? "participant" : "person");
+
+/** Upserts values by field and clears others, for one participant or one person. */
 export async function writeCustomValues(
   tx: Tx,
+  owner: ValueOwner,
   workspaceId: string,
-  participantId: string,
+  ownerId: string,
   values: { set: { fieldId: string; value: unknown }[]; clear: string[] },
 ): Promise<void> {
+  const { table, owner: column } = TABLES[owner];
   if (values.set.length > 0) {
     await tx.$executeRaw`
-      INSERT INTO custom_field_value (workspace_id, participant_id, field_id, value, updated_at)
-      SELECT ${workspaceId}::uuid, ${participantId}::uuid, c."fieldId", c.value, now()
+      INSERT INTO ${table} (workspace_id, ${column}, field_id, value, updated_at)
+      SELECT ${workspaceId}::uuid, ${ownerId}::uuid, c."fieldId", c.value, now()
       FROM jsonb_to_recordset(${JSON.stringify(values.set)}::jsonb) AS c("fieldId" uuid, value jsonb)
-      ON CONFLICT (participant_id, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
+      ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
   }
   if (values.clear.length > 0) {
-    await tx.customFieldValue.deleteMany({ where: { participantId, fieldId: { in: values.clear } } });
+    await tx.$executeRaw`
+      DELETE FROM ${table} WHERE workspace_id = ${workspaceId}::uuid AND ${column} = ${ownerId}::uuid AND field_id = ANY(${values.clear}::uuid[])`;
   }
+}
+
+/** A field's stored values, by their owner's id. */
+export async function storedValues(tx: Tx, field: Pick<CustomFieldDefinition, "id" | "workspaceId" | "programId">): Promise<{ ownerId: string; value: unknown }[]> {
+  const { table, owner } = TABLES[ownerOf(field)];
+  return tx.$queryRaw`SELECT ${owner} AS "ownerId", value FROM ${table} WHERE workspace_id = ${field.workspaceId}::uuid AND field_id = ${field.id}::uuid`;
 }
 
 /** Replaces one field's stored values with their converted form (after a definition changed). */
 export async function replaceCustomValues(
   tx: Tx,
-  field: Pick<CustomFieldDefinition, "id" | "workspaceId">,
-  converted: { participantId: string; value: unknown }[],
+  field: Pick<CustomFieldDefinition, "id" | "workspaceId" | "programId">,
+  converted: { ownerId: string; value: unknown }[],
 ): Promise<void> {
+  const { table, owner } = TABLES[ownerOf(field)];
   await tx.$executeRaw`
-    UPDATE custom_field_value AS v SET value = c.value, updated_at = now()
-    FROM jsonb_to_recordset(${JSON.stringify(converted)}::jsonb) AS c("participantId" uuid, value jsonb)
+    UPDATE ${table} AS v SET value = c.value, updated_at = now()
+    FROM jsonb_to_recordset(${JSON.stringify(converted)}::jsonb) AS c("ownerId" uuid, value jsonb)
     WHERE v.workspace_id = ${field.workspaceId}::uuid AND v.field_id = ${field.id}::uuid
-      AND v.participant_id = c."participantId" AND v.value IS DISTINCT FROM c.value`;
+      AND v.${owner} = c."ownerId" AND v.value IS DISTINCT FROM c.value`;
 }

@@ -101,6 +101,11 @@ export const FILTER_FIELDS: Fields = {
       ),
   },
   customFields: {
+    people: (list) => ({
+      AND: list.map(({ key, equals }) => ({
+        fieldValues: { some: { field: { key, programId: null }, value: { equals: equals as Prisma.InputJsonValue } } },
+      })),
+    }),
     participants: (list) =>
       and(
         list.map(

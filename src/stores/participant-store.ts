@@ -158,9 +158,9 @@ export function participantStore(db: Database, workspaceId: string): Participant
 function attachDefinitions(participants: ParticipantRow[], definitions: CustomFieldDefinition[]): void {
   const byProgram = new Map<string, CustomFieldDefinition[]>();
   for (const d of definitions) {
-    const list = byProgram.get(d.programId);
+    const list = byProgram.get(d.programId!);
     if (list) list.push(d);
-    else byProgram.set(d.programId, [d]);
+    else byProgram.set(d.programId!, [d]);
   }
   for (const row of participants) row.definitions = byProgram.get(row.programId) ?? [];
 }
