@@ -217,3 +217,49 @@ describe("person fields", () => {
     expect(person.customFields).toEqual([{ value: 42 }]);
   });
 });
+
+describe("mergePersons", () => {
+  const MERGE = `mutation($s: ID!, $t: ID!) { mergePersons(sourceId: $s, targetId: $t) {
+    id externalId email company title tags identities { system id } attributes participants { totalCount edges { node { program { key } ledger { totalCount } } } } } }`;
+
+  it("keeps the target's values, takes the source's where it has none, moves participations and deletes the source", async () => {
+    const other = await h.workspace("Merge");
+    const programs = [await createProgram(other), await createProgram(other)];
+    const target = await createPerson(other, { email: "ada@example.com", company: "Acme", tags: ["vip"] });
+    const source = await createPerson(other, { externalId: "crm-7", email: "ada@old.example.com", title: "CTO", tags: ["speaker"] });
+    await other.ok(`mutation($id: ID!) { updatePerson(id: $id, input: { identities: [{ system: "crm", id: "7" }], attributes: { plan: "pro", seats: 3 } }) { id } }`, { id: source.id });
+    await other.ok(`mutation($id: ID!) { updatePerson(id: $id, input: { attributes: { plan: "basic" } }) { id } }`, { id: target.id });
+    await enroll(other, programs[0]!.key, { person: undefined, personId: target.id });
+    const moved = await enroll(other, programs[1]!.key, { person: undefined, personId: source.id });
+    await other.ok(`mutation($id: ID!) { postLedgerEntry(input: { participantId: $id, kind: COUNTER, asset: "v", amount: "1", idempotencyKey: "m" }) { id } }`, { id: moved.id });
+    const { mergePersons } = await other.ok(MERGE, { s: source.id, t: target.id });
+    expect(mergePersons).toMatchObject({
+      id: target.id,
+      externalId: "crm-7",
+      email: "ada@example.com",
+      company: "Acme",
+      title: "CTO",
+      tags: ["speaker", "vip"],
+      identities: [{ system: "crm", id: "7" }],
+      attributes: { plan: "basic", seats: 3 },
+      participants: { totalCount: 2 },
+    });
+    expect(mergePersons.participants.edges.map((e: { node: { ledger: { totalCount: number } } }) => e.node.ledger.totalCount).sort()).toEqual([0, 1]);
+    expect((await other.ok(`query($id: ID!) { person(id: $id) { id } }`, { id: source.id })).person).toBeNull();
+  });
+
+  it("is CONFLICT when both are in one program, and writes nothing; into itself is BAD_USER_INPUT", async () => {
+    const other = await h.workspace("Merge conflict");
+    const program = await createProgram(other);
+    const a = await createPerson(other, { company: "A" });
+    const b = await createPerson(other);
+    await enroll(other, program.key, { person: undefined, personId: a.id });
+    await enroll(other, program.key, { person: undefined, personId: b.id });
+    expect(codes(await other.gql(MERGE, { s: a.id, t: b.id }))).toEqual(["CONFLICT"]);
+    const { person } = await other.ok(`query($id: ID!) { person(id: $id) { company participants { totalCount } } }`, { id: a.id });
+    expect(person).toEqual({ company: "A", participants: { totalCount: 1 } });
+    expect((await other.ok(`query($id: ID!) { person(id: $id) { company } }`, { id: b.id })).person).toEqual({ company: null });
+    expect(codes(await other.gql(MERGE, { s: a.id, t: a.id }))).toEqual(["BAD_USER_INPUT"]);
+    expect(codes(await other.gql(MERGE, { s: a.id, t: "00000000-0000-4000-8000-000000000000" }))).toEqual(["NOT_FOUND"]);
+  });
+});

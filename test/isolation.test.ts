@@ -194,6 +194,10 @@ const CASES: Record<string, () => Promise<void>> = {
     expect((await a.tenant.ok(`{ viewer { workspace { id } } }`, {}, createApiKey.secret)).viewer.workspace.id).toBe(a.tenant.workspaceId);
   },
   revokeApiKey: () => notFound(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: b.apiKeyId }),
+  mergePersons: async () => {
+    await notFound(`mutation($s: ID!, $t: ID!) { mergePersons(sourceId: $s, targetId: $t) { id } }`, { s: b.personId, t: a.personId });
+    await notFound(`mutation($s: ID!, $t: ID!) { mergePersons(sourceId: $s, targetId: $t) { id } }`, { s: a.personId, t: b.personId });
+  },
   personFields: async () => {
     const { personFields } = await a.tenant.ok(`{ personFields(includeArchived: true) { key } }`);
     expect(personFields.map((f: { key: string }) => f.key)).not.toContain("bOnly");

@@ -236,6 +236,13 @@ builder.mutationFields((t) => ({
     args: { ...personLookupArgs, status: t.arg({ type: StatusEnum, required: true }), reason: t.arg.string() },
     resolve: (_root, { status, reason, ...which }, ctx) => ctx.services.persons.setStatus(lookup(which), status, reason),
   }),
+  mergePersons: t.field({
+    type: PersonRef,
+    description:
+      "Merges a duplicate (source) into the person to keep (target): the target keeps its values and takes the source's where it has none; tags unite; participations move; the source is deleted.",
+    args: { sourceId: t.arg.id({ required: true }), targetId: t.arg.id({ required: true }) },
+    resolve: (_root, { sourceId, targetId }, ctx) => ctx.services.persons.merge(String(sourceId), String(targetId)),
+  }),
   deletePerson: t.field({
     type: DeletePayload,
     description: "Deletes the person with its attributes, participations, custom values and ledger.",

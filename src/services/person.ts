@@ -7,7 +7,7 @@ import type { StoredValue } from "../stores/participant-store.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
-import { changeTags, markSeen, setIdentities } from "../stores/person-writes.js";
+import { changeTags, markSeen, moveToPerson, setIdentities } from "../stores/person-writes.js";
 import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
@@ -276,7 +276,50 @@ export function personService({ db, caller, loaders }: RequestScope) {
     update: async (which: PersonLookup, input: PersonInput, expectedVersion?: number | null) => updatePerson(db, caller, await idOf(which), input, expectedVersion),
     setStatus: async (which: PersonLookup, status: Status, reason: string | null | undefined) => setPersonStatus(db, await idOf(which), status, reason),
     delete: async (which: PersonLookup) => deletePerson(db, await idOf(which)),
+    merge: (sourceId: string, targetId: string) => mergePersons(db, caller, sourceId, targetId),
     setAttributes: async (which: PersonLookup, bucket: string, attributes: Record<string, unknown>) =>
       setAttributes(db, caller, await idOf(which), bucket, attributes),
   };
+}
+
+// What a merge carries over where the target has nothing: every profile value but the status.
+const MERGED_FIELDS = [
+  "externalId", "email", "phone", "firstName", "lastName", "displayName", "avatarUrl", "timezone", "locale", "type", "title", "company",
+  "location", "gender", "score", "role", "accountId", "signedUpAt", "consent", "inferredLocation",
+] as const satisfies readonly (keyof Person)[];
+
+/**
+ * Merges a duplicate into the person to keep, in one transaction: the target keeps its own values
+ * and takes the source's where it has none (profile, attributes key by key, person fields, ids
+ * in other systems), tags are united, times seen widened, participations and their ledgers move;
+ * then the source is deleted. Both in one program is CONFLICT, and nothing is written.
+ */
+export async function mergePersons(db: ScopedPrisma, caller: Caller, sourceId: string, targetId: string): Promise<Person> {
+  if (sourceId === targetId) throw InvalidInput.field(["sourceId"], "A person cannot be merged into itself.");
+  return inTransaction(db, async (tx) => {
+    // Both rows locked, in a fixed order, so that concurrent merges of the two wait, not deadlock.
+    if (!isUuid(sourceId) || !isUuid(targetId)) throw new NotFound("Person");
+    await tx.$queryRaw`SELECT id FROM person WHERE workspace_id = ${caller.workspaceId}::uuid AND id IN (${sourceId}::uuid, ${targetId}::uuid) ORDER BY id FOR UPDATE`;
+    const [source, target] = await Promise.all([findPerson(tx, sourceId), findPerson(tx, targetId)]);
+    if (!source) throw new NotFound("Person (sourceId)");
+    if (!target) throw new NotFound("Person (targetId)");
+    const shared = await moveToPerson(tx, caller.workspaceId, source.id, target.id);
+    if (shared.length > 0) throw new Conflict(`Both persons are enrolled in the same program (${shared.join(", ")}); remove one of those participations first.`);
+    const taken: Record<string, unknown> = {};
+    for (const field of MERGED_FIELDS) if (target[field] == null && source[field] != null) taken[field] = source[field];
+    const earliest = [source.firstSeenAt, target.firstSeenAt].filter((d): d is Date => d !== null).sort((a, b) => +a - +b)[0];
+    const latest = [source.lastSeenAt, target.lastSeenAt].filter((d): d is Date => d !== null).sort((a, b) => +b - +a)[0];
+    // The source goes first: its external id is unique in the workspace until then.
+    await tx.person.delete({ where: { id: source.id } });
+    return tx.person.update({
+      where: { id: target.id },
+      data: {
+        ...(taken as Prisma.PersonUpdateInput),
+        tags: [...new Set([...target.tags, ...source.tags])].sort(),
+        firstSeenAt: earliest ?? null,
+        lastSeenAt: latest ?? null,
+        ...touched(),
+      } as Prisma.PersonUpdateInput,
+    });
+  });
 }

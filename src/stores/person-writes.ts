@@ -57,3 +57,33 @@ export async function setIdentities(
       ON CONFLICT (person_id, system) DO UPDATE SET external_id = EXCLUDED.external_id`;
   }
 }
+
+/**
+ * Moves what hangs off one person to another inside a merge: participations (refused, before
+ * anything moves, when both are in one program), then the source's attributes, person field
+ * values and ids in other systems where the target has none of its own. Returns the programs
+ * both are enrolled in (nothing moved then).
+ */
+export async function moveToPerson(tx: Tx, workspaceId: string, sourceId: string, targetId: string): Promise<string[]> {
+  const shared = await tx.$queryRaw<{ programId: string }[]>`
+    SELECT program_id AS "programId" FROM participant
+    WHERE workspace_id = ${workspaceId}::uuid AND person_id IN (${sourceId}::uuid, ${targetId}::uuid)
+    GROUP BY program_id HAVING count(*) > 1`;
+  if (shared.length > 0) return shared.map((row) => row.programId);
+  await tx.$executeRaw`UPDATE participant SET person_id = ${targetId}::uuid WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${sourceId}::uuid`;
+  await tx.$executeRaw`
+    INSERT INTO person_attribute (workspace_id, person_id, bucket_id, key, value, updated_at)
+    SELECT workspace_id, ${targetId}::uuid, bucket_id, key, value, updated_at FROM person_attribute
+    WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${sourceId}::uuid
+    ON CONFLICT (person_id, bucket_id, key) DO NOTHING`;
+  await tx.$executeRaw`
+    INSERT INTO person_field_value (workspace_id, person_id, field_id, value, updated_at)
+    SELECT workspace_id, ${targetId}::uuid, field_id, value, updated_at FROM person_field_value
+    WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${sourceId}::uuid
+    ON CONFLICT (person_id, field_id) DO NOTHING`;
+  await tx.$executeRaw`
+    UPDATE person_identity SET person_id = ${targetId}::uuid
+    WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${sourceId}::uuid
+      AND system NOT IN (SELECT system FROM person_identity WHERE person_id = ${targetId}::uuid)`;
+  return [];
+}
