@@ -5,9 +5,10 @@ import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { useContentEncoding } from "@whatwg-node/server";
 import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { Registry, collectDefaultMetrics } from "prom-client";
-import { authenticate } from "./auth/api-key.js";
+import { authenticate, type Caller } from "./auth/api-key.js";
 import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
 import { ScopedClients } from "./auth/tenant-scope.js";
+import { compatApi } from "./compat/index.js";
 import { useCompiledExecution } from "./compiled-execution.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
@@ -106,6 +107,14 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const errors = errorHandling(logger, { suggest: limits.introspection, requestIdOf });
   const gate = requestGate({ db, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
 
+  /** The workspace-scoped client, stores, loaders and services of one request of this caller. */
+  const requestScope = (caller: Caller) => {
+    const scopedDb = scoped.for(caller.workspaceId);
+    const stores = createStores(db, caller.workspaceId);
+    const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds };
+    return { scope, services: createServices(scope) };
+  };
+
   const schema = buildSchema();
   return createYoga<Record<string, never>, Context>({
     schema,
@@ -121,11 +130,8 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       const decision = await limiter.consume(caller.apiKeyId);
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
-      const scopedDb = scoped.for(caller.workspaceId);
-      const stores = createStores(db, caller.workspaceId);
-      const loaders = createLoaders(scopedDb, stores);
-      const services = createServices({ db: scopedDb, caller, loaders, stores, programIds });
-      return { requestId: requestIdOf(request), caller, db: scopedDb, loaders, services };
+      const { scope, services } = requestScope(caller);
+      return { requestId: requestIdOf(request), caller, db: scope.db, loaders: scope.loaders, services };
     },
     maskedErrors: errors.masking,
     plugins: [
@@ -145,6 +151,13 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       ...queryLimitPlugins(limits),
       ...(config.graphiql ? [graphiqlAssets()] : []),
       landing("/graphql"),
+      compatApi({
+        db,
+        limiter,
+        maxBodyBytes: limits.maxBodyBytes,
+        servicesFor: (caller) => requestScope(caller).services,
+        onUnexpected: (error) => logger.error({ err: error }, "unexpected error in a dialect"),
+      }),
       // Federated tracing (ftv1) for routers that ask for it. Off by default: it wraps every
       // resolver of the schema, which costs about a tenth of a large page's time even when no
       // router asks.

@@ -4,6 +4,7 @@ import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { AttributeBucket } from "../generated/prisma/client.js";
+import { ensureBucket } from "../stores/attribute-writes.js";
 import type { RequestScope } from "./scope.js";
 import { isStorableText } from "./validate.js";
 
@@ -82,6 +83,9 @@ export function bucketService({ db, caller, loaders }: RequestScope) {
       const rows = await loaders.attributesByPersonId.load(personId);
       return Object.fromEntries(rows.filter((r) => r.bucket.name === bucket).map((r) => [r.key, r.value]));
     },
+
+    /** A bucket a dialect keeps what has no home in; made on first use. */
+    ensure: (name: string) => ensureBucket(db, caller.workspaceId, name, `Fields the ${name} API sends that have no typed home in the graph.`),
 
     async create(name: string, description: string | null | undefined): Promise<AttributeBucket> {
       if (!BUCKET_NAME.test(name)) {

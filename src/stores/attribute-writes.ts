@@ -43,3 +43,11 @@ export async function mergeParticipantAttributes(
     SET attributes = (attributes || ${JSON.stringify(patch.set)}::jsonb) - ${patch.remove}::text[]
     WHERE workspace_id = ${workspaceId}::uuid AND id = ${participantId}::uuid`;
 }
+
+/** Makes a bucket unless it exists, in one statement (concurrent first uses cannot collide). */
+export async function ensureBucket(db: Pick<Tx, "$executeRaw">, workspaceId: string, name: string, description: string): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO attribute_bucket (id, workspace_id, name, description, created_at)
+    VALUES (gen_random_uuid(), ${workspaceId}::uuid, ${name}, ${description}, now())
+    ON CONFLICT (workspace_id, name) DO NOTHING`;
+}

@@ -1,0 +1,80 @@
+import type { Context as HonoContext, MiddlewareHandler } from "hono";
+import { authenticate, type Caller, type ScopeName } from "../auth/api-key.js";
+import type { RateLimiter } from "../auth/rate-limit.js";
+import type { Database } from "../db/client.js";
+import { AppError, fromPrismaError, type FieldError } from "../errors.js";
+import type { Services } from "../services/index.js";
+
+/** What a dialect's handlers get: the caller and the same services the graph uses. */
+export interface DialectEnv {
+  Variables: { caller: Caller; services: Services };
+}
+
+export interface DialectDeps {
+  db: Database;
+  limiter: RateLimiter;
+  /** The services of one request, as the graph makes them. */
+  servicesFor: (caller: Caller) => Services;
+}
+
+/** How one dialect speaks: where its key is, and the body of each error status it documents. */
+export interface DialectStyle {
+  keyOf(headers: Headers): string | undefined;
+  error(status: number, message: string): Record<string, unknown>;
+}
+
+export const bearerOrApiKey = (headers: Headers) =>
+  /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "")?.[1] ?? headers.get("x-api-key")?.trim() ?? undefined;
+
+/**
+ * Authenticates with the dialect's key, checks the scope the route needs and the rate limit, and
+ * puts the caller and its services on the context: the same checks as /graphql, spoken in the
+ * dialect's statuses and bodies.
+ */
+export function dialectGate(deps: DialectDeps, style: DialectStyle, scope: ScopeName): MiddlewareHandler<DialectEnv> {
+  return async (c, next) => {
+    const key = style.keyOf(c.req.raw.headers);
+    let caller: Caller;
+    try {
+      caller = await authenticate(deps.db, new Headers(key ? { authorization: `Bearer ${key}` } : {}));
+    } catch {
+      return c.json(style.error(401, "Unauthorized or bad API key."), 401);
+    }
+    const decision = await deps.limiter.consume(caller.apiKeyId);
+    c.header("X-RateLimit-Limit", String(decision.limit));
+    c.header("X-RateLimit-Remaining", String(decision.remaining));
+    c.header("X-RateLimit-Reset", String(decision.resetAt));
+    if (!decision.allowed) {
+      c.header("Retry-After", String(decision.retryAfter));
+      return c.json(style.error(429, "Rate limit exceeded."), 429);
+    }
+    if (!caller.scopes.has(scope)) return c.json(style.error(403, `This API key lacks the ${scope} scope.`), 403);
+    c.set("caller", caller);
+    c.set("services", deps.servicesFor(caller));
+    await next();
+  };
+}
+
+/** The status of a service's error in any dialect: the codes of the graph, as HTTP statuses. */
+const STATUS: Record<string, 400 | 401 | 403 | 404 | 409 | 429> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+};
+
+/** Runs a dialect's operation; a service's refusal becomes the dialect's status and body. */
+export async function answer(c: HonoContext<DialectEnv>, style: DialectStyle, run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (error) {
+    const known = error instanceof AppError ? error : fromPrismaError(error);
+    if (!known) throw error;
+    const status = STATUS[String(known.extensions.code)] ?? 400;
+    const fields = (known.extensions.fieldErrors as FieldError[] | undefined) ?? [];
+    const message = fields.length ? fields.map((f) => `${f.path.join(".")}: ${f.message}`).join("; ") : known.message;
+    return c.json(style.error(status, message), status);
+  }
+}
