@@ -9,11 +9,15 @@ let h: Harness;
 let a: Tenant;
 let b: Tenant;
 let bPerson: string;
+let bParticipant: string;
 beforeAll(async () => {
   h = await createHarness();
   a = await h.workspace("Dialects A");
   b = await h.workspace("Dialects B");
   bPerson = (await createPerson(b, { externalId: "b-user" })).id;
+  await b.ok(`mutation { createProgram(input: { key: "shared", name: "B" }) { id } }`);
+  bParticipant = (await b.ok(`mutation { enrollParticipant(input: { programKey: "shared", externalId: "b-reg", person: { firstName: "B" } }) { id } }`)).enrollParticipant.id;
+  await a.ok(`mutation { createProgram(input: { key: "shared", name: "A" }) { id } }`);
   await b.ok(`mutation { createAttributeBucket(name: "shared") { name } }`);
   await a.ok(`mutation { createAttributeBucket(name: "shared") { name } }`);
 });
@@ -44,6 +48,17 @@ const ISOLATION: Record<string, () => Promise<void>> = {
   },
   "GET /compat/slashid/persons/{personId}/attributes/{bucket}": async () =>
     expect((await send("GET", `/compat/slashid/persons/${bPerson}/attributes/shared`, a.adminKey)).status).toBe(404),
+  "PATCH /compat/scrip/v1/participants/{id}": async () =>
+    expect((await send("PATCH", `/compat/scrip/v1/participants/${bParticipant}`, a.adminKey, {}, { tags: ["a"] })).status).toBe(404),
+  "GET /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": async () => {
+    for (const identifier of [bParticipant, "1", "b-reg"]) {
+      expect((await send("GET", `/compat/shocklogic/v1.0/shared/ParticipantProfileValues/${identifier}`, a.adminKey)).status).toBe(404);
+    }
+  },
+  "POST /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": async () =>
+    expect((await send("POST", `/compat/shocklogic/v1.0/shared/ParticipantProfileValues/b-reg`, a.adminKey, {}, { First_Name: "A" })).status).toBe(404),
+  "DELETE /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": async () =>
+    expect((await send("DELETE", `/compat/shocklogic/v1.0/shared/ParticipantProfileValues/${bParticipant}`, a.adminKey)).status).toBe(404),
 };
 
 /** The scope each route needs: a key with less gets the dialect's 403. */
@@ -52,6 +67,10 @@ const SCOPES: Record<string, "read" | "write"> = {
   "PUT /compat/flameup/api/v1/workspaces/{workspaceId}/people/{personId}": "write",
   "PUT /compat/slashid/persons/{personId}/attributes/{bucket}": "write",
   "GET /compat/slashid/persons/{personId}/attributes/{bucket}": "read",
+  "PATCH /compat/scrip/v1/participants/{id}": "write",
+  "GET /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": "read",
+  "POST /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": "write",
+  "DELETE /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": "write",
 };
 
 describe("the dialects", () => {
@@ -70,7 +89,12 @@ describe("the dialects", () => {
   });
 
   it("never let one workspace's key reach another's records", async () => {
-    const before = JSON.stringify(await b.ok(`query($id: ID!) { person(id: $id) { firstName version attributes shared: attributes(bucket: "shared") } }`, { id: bPerson }));
+    const state = async () =>
+      JSON.stringify([
+        await b.ok(`query($id: ID!) { person(id: $id) { firstName version attributes shared: attributes(bucket: "shared") } }`, { id: bPerson }),
+        await b.ok(`query($id: ID!) { participant(id: $id) { version tags person { firstName } } }`, { id: bParticipant }),
+      ]);
+    const before = await state();
     for (const [route, run] of Object.entries(ISOLATION)) {
       try {
         await run();
@@ -78,21 +102,26 @@ describe("the dialects", () => {
         throw new Error(`${route}: ${(error as Error).message}`);
       }
     }
-    expect(JSON.stringify(await b.ok(`query($id: ID!) { person(id: $id) { firstName version attributes shared: attributes(bucket: "shared") } }`, { id: bPerson }))).toBe(before);
+    expect(await state()).toBe(before);
   });
 
   it("refuse a key without the route's scope with 403", async () => {
     const none = await a.key(["READ"]);
     const person = await createPerson(a, { externalId: "a-user" });
+    const mine = (await a.ok(`mutation { enrollParticipant(input: { programKey: "shared", externalId: "a-reg", person: { firstName: "A" } }) { id } }`)).enrollParticipant.id;
     const paths: Record<string, string> = {
       "PUT /compat/gainsight/v1/users/{identifyId}": "/compat/gainsight/v1/users/a-user",
       "PUT /compat/flameup/api/v1/workspaces/{workspaceId}/people/{personId}": `/compat/flameup/api/v1/workspaces/${a.workspaceId}/people/${person.id}`,
       "PUT /compat/slashid/persons/{personId}/attributes/{bucket}": `/compat/slashid/persons/${person.id}/attributes/shared`,
       "GET /compat/slashid/persons/{personId}/attributes/{bucket}": `/compat/slashid/persons/${person.id}/attributes/shared`,
+      "PATCH /compat/scrip/v1/participants/{id}": `/compat/scrip/v1/participants/${mine}`,
+      "GET /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": "/compat/shocklogic/v1.0/shared/ParticipantProfileValues/a-reg",
+      "POST /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": "/compat/shocklogic/v1.0/shared/ParticipantProfileValues/a-reg",
+      "DELETE /compat/shocklogic/v1.0/{programKey}/ParticipantProfileValues/{identifier}": "/compat/shocklogic/v1.0/shared/ParticipantProfileValues/a-reg",
     };
     for (const [route, scope] of Object.entries(SCOPES)) {
       const [method] = route.split(" ");
-      const body = method === "GET" ? undefined : route.includes("gainsight") ? { identifyId: "a-user" } : route.includes("flameup") ? { traits: {} } : {};
+      const body = method === "GET" || method === "DELETE" ? undefined : route.includes("gainsight") ? { identifyId: "a-user" } : route.includes("flameup") ? { traits: {} } : {};
       const response = await send(method!, paths[route]!, none, {}, body);
       if (scope === "write") expect(response.status, route).toBe(403);
       else expect(response.status, route).toBe(200);

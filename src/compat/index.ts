@@ -6,9 +6,11 @@ import { HTTPException } from "hono/http-exception";
 import type { DialectStyle } from "./dialect.js";
 import { flameupRoutes, style as flameup } from "./flameup.js";
 import { gainsightRoutes, style as gainsight } from "./gainsight.js";
+import { scripRoutes, style as scrip } from "./scrip.js";
+import { shocklogicRoutes, style as shocklogic } from "./shocklogic.js";
 import { slashidRoutes, style as slashid } from "./slashid.js";
 
-const STYLES: Record<string, DialectStyle> = { flameup, gainsight, slashid };
+const STYLES: Record<string, DialectStyle> = { flameup, gainsight, scrip, shocklogic, slashid };
 
 /**
  * The seed systems' REST APIs under /compat/<dialect>, as their pages document them, mapped onto
@@ -21,6 +23,8 @@ export function compatApi(deps: DialectDeps & { maxBodyBytes: number; onUnexpect
   gainsightRoutes(app, deps);
   flameupRoutes(app, deps);
   slashidRoutes(app, deps);
+  scripRoutes(app, deps);
+  shocklogicRoutes(app, deps);
   // Refusals made before a handler runs (malformed JSON, a body over the limit) speak the
   // dialect too; anything unexpected is a 500 without details, like /graphql's.
   app.onError((error, c) => {
@@ -32,7 +36,7 @@ export function compatApi(deps: DialectDeps & { maxBodyBytes: number; onUnexpect
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "participant-graph: the seed APIs", version: "0.2.0", description: "Gainsight PX, Flameup and SlashID, served as their pages document them." },
+    info: { title: "participant-graph: the seed APIs", version: "0.2.0", description: "Scrip, Shocklogic, SlashID, Flameup and Gainsight PX, served as their pages document them." },
   });
   return {
     async onRequest({ request, url, endResponse }) {

@@ -132,7 +132,7 @@ export async function setTier(
 
 /** The ledger for one request. */
 export function ledgerService(scope: RequestScope) {
-  const { db, caller } = scope;
+  const { db, caller, loaders } = scope;
   const participants = participantService(scope);
   return {
     /** Names its participant by `participantId`, or `programKey` with `serialNumber` or `participantExternalId`. */
@@ -145,6 +145,11 @@ export function ledgerService(scope: RequestScope) {
       const id = await participants.idOf(which);
       await setTier(db, caller.workspaceId, id, tier);
       return participants.readBack(id, plan);
+    },
+    /** A participant's running totals (balances, counters, bookings, payments) and tiers. */
+    figures: async (participantId: string) => {
+      const [totals, tiers] = await Promise.all([loaders.ledgerTotalsByParticipantId.load(participantId), loaders.tiersByParticipantId.load(participantId)]);
+      return { totals, tiers };
     },
     /** A participant's entries, newest first. */
     entries: (participantId: string, args: PageArgs) =>

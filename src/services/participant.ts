@@ -269,6 +269,8 @@ export function participantService(scope: RequestScope) {
     },
 
     idOf,
+    /** The programs a person is enrolled in. */
+    programsOf: async (personId: string) => (await loaders.participationsOf.load(personId)).map((p) => p.programId),
 
     /** A program's participants, by its key. */
     async ofProgramKey(key: string, args: ListArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
