@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+import { createRateLimiter } from "../src/auth/rate-limit.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
 
 // Gainsight PX's "Update user", served at /compat/gainsight as its page documents it.
@@ -70,6 +73,20 @@ describe("PUT /compat/gainsight/v1/users/{identifyId}", () => {
     expect((await put("string", PAGE_EXAMPLE, { "x-aptrinsic-api-key": "wrong" })).status).toBe(401);
     expect((await put("string", JSON.stringify({ identifyId: "string", score: "high" }))).status).toBe(400);
     expect((await put("string", "{ not json")).status).toBe(400);
+  });
+
+  it("429 with Retry-After over the key's rate limit, shared with /graphql", async () => {
+    const logger = pino({ level: "silent" });
+    const app = createApp({ db: h.db, config: { graphiql: false }, logger, rateLimiter: createRateLimiter({ perMinute: 2, logger, keyPrefix: `gs-${Date.now()}` }) });
+    const key = await tenant.key(["WRITE"]);
+    const graphql = await app.fetch("http://test/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify({ query: "{ viewer { apiKey { id } } }" }) });
+    expect(graphql.status).toBe(200);
+    const body = JSON.stringify({ identifyId: "string" });
+    const headers = { "content-type": "application/json", "x-aptrinsic-api-key": key };
+    expect((await app.fetch("http://test/compat/gainsight/v1/users/string", { method: "PUT", headers, body })).status).toBe(204);
+    const limited = await app.fetch("http://test/compat/gainsight/v1/users/string", { method: "PUT", headers, body });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
   it("a read-only key is refused with 403", async () => {

@@ -78,3 +78,12 @@ export async function answer(c: HonoContext<DialectEnv>, style: DialectStyle, ru
     return c.json(style.error(status, message), status);
   }
 }
+
+/** A request the route's schema refuses (wrong types, missing fields): 400 in the dialect's body. */
+export function invalidRequest(style: DialectStyle) {
+  return (
+    result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } },
+    c: { json: (body: unknown, status: 400) => Response },
+  ): Response | undefined =>
+    result.success ? undefined : c.json(style.error(400, result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400);
+}

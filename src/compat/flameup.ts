@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Person } from "../generated/prisma/client.js";
 import { isUuid } from "../services/validate.js";
-import { answer, bearerOrApiKey, dialectGate, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
 
 /** Flameup: Bearer keys; its 404 body is `{ error, message, code }`, and so are the others. */
 export const style: DialectStyle = {
@@ -86,6 +86,6 @@ export function flameupRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         const person = await services.persons.setAttributes({ id }, "default", traits ?? {});
         return c.json(shape(person, await services.buckets.read(id, "default")), 200);
       }),
-    (result, c) => (result.success ? undefined : c.json(style.error(400, result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400)),
+    invalidRequest(style) as never,
   );
 }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { PersonInput } from "../services/person.js";
 import type { LocationInput } from "../services/profile.js";
-import { answer, bearerOrApiKey, dialectGate, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
 import { keepInBucket, placeLeniently } from "./leftovers.js";
 
 /** Gainsight PX: `X-APTRINSIC-API-KEY` (or `X-API-Key`); statuses without bodies of their own. */
@@ -141,6 +141,6 @@ export function gainsightRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         await keepInBucket(services, personId, "gainsight", { ...kept, ...refused });
         return c.body(null, 204);
       }),
-    (result, c) => (result.success ? undefined : c.json(style.error(400, result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400)),
+    invalidRequest(style) as never,
   );
 }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Services } from "../services/index.js";
 import { EVERYTHING, type ParticipantRow } from "../stores/participant-store.js";
-import { answer, bearerOrApiKey, dialectGate, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
 
 /** Scrip: `X-API-Key`; errors as `{ error, message }`. */
 export const style: DialectStyle = {
@@ -117,6 +117,6 @@ export function scripRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         );
         return c.json(await scripParticipant(services, row), 200);
       }),
-    (result, c) => (result.success ? undefined : c.json(style.error(400, result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400)),
+    invalidRequest(style) as never,
   );
 }

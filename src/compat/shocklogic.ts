@@ -5,7 +5,7 @@ import type { ParticipantLookup } from "../services/participant.js";
 import { isUuid } from "../services/validate.js";
 import { EVERYTHING, type ParticipantRow } from "../stores/participant-store.js";
 import { displayValue } from "../services/custom-value.js";
-import { answer, bearerOrApiKey, dialectGate, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
 import { keepInBucket } from "./leftovers.js";
 
 /** Shocklogic: `Authorization: Bearer` or `X-API-Key`; errors as `{ Message }`. */
@@ -79,9 +79,6 @@ export function shocklogicRoutes(app: OpenAPIHono, deps: DialectDeps): void {
   app.on("GET", get.getRoutingPath(), dialectGate(deps, style, "read"));
   app.on("POST", post.getRoutingPath(), dialectGate(deps, style, "write"));
   app.on("DELETE", del.getRoutingPath(), dialectGate(deps, style, "write"));
-  const invalid = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }, c: { json: (b: unknown, s: 400) => Response }) =>
-    result.success ? undefined : c.json(style.error(400, result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400);
-
   typed.openapi(
     get,
     (c) =>
@@ -90,7 +87,7 @@ export function shocklogicRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         const services = c.get("services");
         return c.json(await profile(services, await participantOf(services, programKey, identifier)), 200);
       }),
-    invalid as never,
+    invalidRequest(style) as never,
   );
 
   typed.openapi(
@@ -127,7 +124,7 @@ export function shocklogicRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         await keepInBucket(services, updated.personId, "shocklogic", kept);
         return c.json(await profile(services, updated), 200);
       }),
-    invalid as never,
+    invalidRequest(style) as never,
   );
 
   typed.openapi(
@@ -140,6 +137,6 @@ export function shocklogicRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         await services.participants.delete({ id: row.id });
         return c.body(null, 204);
       }),
-    invalid as never,
+    invalidRequest(style) as never,
   );
 }

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { isUuid } from "../services/validate.js";
-import { answer, bearerOrApiKey, dialectGate, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
 
 /** SlashID: its `{ meta, errors: [{ httpcode, message }] }` envelope for every error. */
 export const style: DialectStyle = {
@@ -33,9 +33,6 @@ const get = createRoute({
   responses: { 200: { description: "The attributes", content: { "application/json": { schema: z.object({ result: z.record(z.string(), z.unknown()) }) } } }, ...ERRORS },
 });
 
-const invalid = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }, c: { json: (body: unknown, status: 400) => Response }) =>
-  result.success ? undefined : c.json(style.error(400, result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400);
-
 export function slashidRoutes(app: OpenAPIHono, deps: DialectDeps): void {
   const typed = app as unknown as OpenAPIHono<DialectEnv>;
   app.on("PUT", put.getRoutingPath(), dialectGate(deps, style, "write"));
@@ -56,7 +53,7 @@ export function slashidRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         await c.get("services").persons.setAttributes({ id }, c.req.valid("param").bucket, c.req.valid("json"));
         return c.body(null, 204);
       }),
-    invalid as never,
+    invalidRequest(style) as never,
   );
   typed.openapi(
     get,
@@ -66,6 +63,6 @@ export function slashidRoutes(app: OpenAPIHono, deps: DialectDeps): void {
         if (!id) return c.json(style.error(403, "The organization is not this API key's."), 403);
         return c.json({ result: await c.get("services").buckets.read(id, c.req.valid("param").bucket) }, 200);
       }),
-    invalid as never,
+    invalidRequest(style) as never,
   );
 }
