@@ -1,9 +1,11 @@
+import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import { authenticate, type Caller, type ScopeName } from "../auth/api-key.js";
 import type { RateLimiter } from "../auth/rate-limit.js";
 import type { Database } from "../db/client.js";
 import { AppError, fromPrismaError, type FieldError } from "../errors.js";
 import type { Services } from "../services/index.js";
+import { isUuid } from "../services/validate.js";
 
 /** What a dialect's handlers get: the caller and the same services the graph uses. */
 export interface DialectEnv {
@@ -31,7 +33,7 @@ export const bearerOrApiKey = (headers: Headers) =>
  * puts the caller and its services on the context: the same checks as /graphql, spoken in the
  * dialect's statuses and bodies.
  */
-export function dialectGate(deps: DialectDeps, style: DialectStyle, scope: ScopeName): MiddlewareHandler<DialectEnv> {
+function dialectGate(deps: DialectDeps, style: DialectStyle, scope: ScopeName): MiddlewareHandler<DialectEnv> {
   return async (c, next) => {
     const key = style.keyOf(c.req.raw.headers);
     let caller: Caller;
@@ -66,7 +68,7 @@ const STATUS: Record<string, 400 | 401 | 403 | 404 | 409 | 429> = {
 };
 
 /** Runs a dialect's operation; a service's refusal becomes the dialect's status and body. */
-export async function answer(c: HonoContext<DialectEnv>, style: DialectStyle, run: () => Promise<Response>): Promise<Response> {
+async function answer(c: HonoContext<DialectEnv>, style: DialectStyle, run: () => Promise<Response>): Promise<Response> {
   try {
     return await run();
   } catch (error) {
@@ -80,10 +82,35 @@ export async function answer(c: HonoContext<DialectEnv>, style: DialectStyle, ru
 }
 
 /** A request the route's schema refuses (wrong types, missing fields): 400 in the dialect's body. */
-export function invalidRequest(style: DialectStyle) {
+function invalidRequest(style: DialectStyle) {
   return (
     result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } },
     c: { json: (body: unknown, status: 400) => Response },
   ): Response | undefined =>
     result.success ? undefined : c.json(style.error(400, result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")), 400);
+}
+
+/** The context a route's handler gets: its validated input, the caller and the services. */
+export type RouteContext<R extends RouteConfig> = Parameters<RouteHandler<R, DialectEnv>>[0];
+
+/**
+ * Registers one route of a dialect: the gate (key, rate limit, the scope it needs) for its
+ * method and path, the handler with the services' refusals in the dialect's statuses, and the
+ * dialect's 400 for a request its schema refuses.
+ */
+export function dialectRoute<R extends RouteConfig>(
+  app: OpenAPIHono,
+  deps: DialectDeps,
+  style: DialectStyle,
+  route: R & { getRoutingPath(): string },
+  scope: ScopeName,
+  handle: (c: RouteContext<R>) => Promise<Response>,
+): void {
+  app.on(route.method.toUpperCase(), route.getRoutingPath(), dialectGate(deps, style, scope));
+  (app as unknown as OpenAPIHono<DialectEnv>).openapi(route, ((c: RouteContext<R>) => answer(c as never, style, () => handle(c))) as never, invalidRequest(style) as never);
+}
+
+/** A person a dialect names by our id or, failing that, by the caller's external id; NOT_FOUND when neither. */
+export async function personNamed(services: Services, reference: string): Promise<string> {
+  return isUuid(reference) && (await services.persons.find({ id: reference })) ? reference : services.persons.idOf({ externalId: reference });
 }

@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Person } from "../generated/prisma/client.js";
-import { isUuid } from "../services/validate.js";
-import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { bearerOrApiKey, dialectRoute, personNamed, type DialectDeps, type DialectStyle } from "./dialect.js";
 
 /** Flameup: Bearer keys; its 404 body is `{ error, message, code }`, and so are the others. */
 export const style: DialectStyle = {
@@ -71,21 +70,13 @@ function shape(person: Person, attributes: Record<string, unknown>): z.infer<typ
 }
 
 export function flameupRoutes(app: OpenAPIHono, deps: DialectDeps): void {
-  app.use(route.getRoutingPath(), dialectGate(deps, style, "write"));
-  (app as unknown as OpenAPIHono<DialectEnv>).openapi(
-    route,
-    (c) =>
-      answer(c, style, async () => {
-        const { workspaceId, personId } = c.req.valid("param");
-        // Another workspace's id is no different from one that does not exist.
-        if (workspaceId !== c.get("caller").workspaceId) return c.json(style.error(404, ""), 404);
-        const services = c.get("services");
-        // Flameup's person id is ours; a caller's own id is taken too.
-        const id = isUuid(personId) && (await services.persons.find({ id: personId })) ? personId : await services.persons.idOf({ externalId: personId });
-        const { traits } = c.req.valid("json");
-        const person = await services.persons.setAttributes({ id }, "default", traits ?? {});
-        return c.json(shape(person, await services.buckets.read(id, "default")), 200);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, route, "write", async (c) => {
+    const { workspaceId, personId } = c.req.valid("param");
+    // Another workspace's id is no different from one that does not exist.
+    if (workspaceId !== c.get("caller").workspaceId) return c.json(style.error(404, ""), 404);
+    const services = c.get("services");
+    const id = await personNamed(services, personId);
+    const person = await services.persons.setAttributes({ id }, "default", c.req.valid("json").traits ?? {});
+    return c.json(shape(person, await services.buckets.read(id, "default")), 200);
+  });
 }

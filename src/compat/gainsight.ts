@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { PersonInput } from "../services/person.js";
 import type { LocationInput } from "../services/profile.js";
-import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { bearerOrApiKey, dialectRoute, type DialectDeps, type DialectStyle } from "./dialect.js";
 import { keepInBucket, placeLeniently } from "./leftovers.js";
 
 /** Gainsight PX: `X-APTRINSIC-API-KEY` (or `X-API-Key`); statuses without bodies of their own. */
@@ -123,24 +123,18 @@ function personInput(user: User, personFieldKeys: Set<string>): PersonInput {
 }
 
 export function gainsightRoutes(app: OpenAPIHono, deps: DialectDeps): void {
-  app.use(route.getRoutingPath(), dialectGate(deps, style, "write"));
-  (app as unknown as OpenAPIHono<DialectEnv>).openapi(
-    route,
-    (c) =>
-      answer(c, style, async () => {
-        const services = c.get("services");
-        const user = c.req.valid("json");
-        const { identifyId } = c.req.valid("param");
-        const personId = await services.persons.idOf({ externalId: identifyId });
-        const fieldKeys = new Set((await services.customFields.personFields(false)).map((f) => f.key));
-        const kept: Record<string, unknown> = Object.fromEntries(Object.entries(user).filter(([key]) => !HOMED.has(key)));
-        for (const [key, value] of Object.entries(user.customAttributes ?? {})) if (!fieldKeys.has(key)) kept[`customAttributes.${key}`] = value;
-        // Values the graph refuses (Gainsight's own example sends "string" as an e-mail) are
-        // kept, by their Gainsight name, rather than failing the whole update.
-        const { refused } = await placeLeniently(personInput(user, fieldKeys), (input) => services.persons.update({ id: personId }, input));
-        await keepInBucket(services, personId, "gainsight", { ...kept, ...refused });
-        return c.body(null, 204);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, route, "write", async (c) => {
+    const services = c.get("services");
+    const user = c.req.valid("json");
+    const { identifyId } = c.req.valid("param");
+    const personId = await services.persons.idOf({ externalId: identifyId });
+    const fieldKeys = new Set((await services.customFields.personFields(false)).map((f) => f.key));
+    const kept: Record<string, unknown> = Object.fromEntries(Object.entries(user).filter(([key]) => !HOMED.has(key)));
+    for (const [key, value] of Object.entries(user.customAttributes ?? {})) if (!fieldKeys.has(key)) kept[`customAttributes.${key}`] = value;
+    // Values the graph refuses (Gainsight's own example sends "string" as an e-mail) are
+    // kept, by their Gainsight name, rather than failing the whole update.
+    const { refused } = await placeLeniently(personInput(user, fieldKeys), (input) => services.persons.update({ id: personId }, input));
+    await keepInBucket(services, personId, "gainsight", { ...kept, ...refused });
+    return c.body(null, 204);
+  });
 }

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Services } from "../services/index.js";
 import { EVERYTHING, type ParticipantRow } from "../stores/participant-store.js";
-import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { bearerOrApiKey, dialectRoute, type DialectDeps, type DialectStyle } from "./dialect.js";
 
 /** Scrip: `X-API-Key`; errors as `{ error, message }`. */
 export const style: DialectStyle = {
@@ -93,30 +93,24 @@ export async function scripParticipant(services: Services, row: ParticipantRow):
 }
 
 export function scripRoutes(app: OpenAPIHono, deps: DialectDeps): void {
-  app.use(route.getRoutingPath(), dialectGate(deps, style, "write"));
-  (app as unknown as OpenAPIHono<DialectEnv>).openapi(
-    route,
-    (c) =>
-      answer(c, style, async () => {
-        const services = c.get("services");
-        const body = c.req.valid("json");
-        const row = await services.participants.update(
-          { id: c.req.valid("param").id },
-          {
-            externalId: body.external_id,
-            attributes: body.attributes,
-            displayName: body.display_name,
-            email: body.email,
-            firstName: body.first_name,
-            lastName: body.last_name,
-            phone: body.phone,
-            tags: body.tags,
-          },
-          undefined,
-          EVERYTHING,
-        );
-        return c.json(await scripParticipant(services, row), 200);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, route, "write", async (c) => {
+    const services = c.get("services");
+    const body = c.req.valid("json");
+    const row = await services.participants.update(
+      { id: c.req.valid("param").id },
+      {
+        externalId: body.external_id,
+        attributes: body.attributes,
+        displayName: body.display_name,
+        email: body.email,
+        firstName: body.first_name,
+        lastName: body.last_name,
+        phone: body.phone,
+        tags: body.tags,
+      },
+      undefined,
+      EVERYTHING,
+    );
+    return c.json(await scripParticipant(services, row), 200);
+  });
 }

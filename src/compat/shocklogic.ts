@@ -5,7 +5,7 @@ import type { ParticipantLookup } from "../services/participant.js";
 import { isUuid } from "../services/validate.js";
 import { EVERYTHING, type ParticipantRow } from "../stores/participant-store.js";
 import { displayValue } from "../services/custom-value.js";
-import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import { bearerOrApiKey, dialectRoute, type DialectDeps, type DialectStyle } from "./dialect.js";
 import { keepInBucket } from "./leftovers.js";
 
 /** Shocklogic: `Authorization: Bearer` or `X-API-Key`; errors as `{ Message }`. */
@@ -75,68 +75,48 @@ async function profile(services: Services, row: ParticipantRow): Promise<Record<
 }
 
 export function shocklogicRoutes(app: OpenAPIHono, deps: DialectDeps): void {
-  const typed = app as unknown as OpenAPIHono<DialectEnv>;
-  app.on("GET", get.getRoutingPath(), dialectGate(deps, style, "read"));
-  app.on("POST", post.getRoutingPath(), dialectGate(deps, style, "write"));
-  app.on("DELETE", del.getRoutingPath(), dialectGate(deps, style, "write"));
-  typed.openapi(
-    get,
-    (c) =>
-      answer(c, style, async () => {
-        const { programKey, identifier } = c.req.valid("param");
-        const services = c.get("services");
-        return c.json(await profile(services, await participantOf(services, programKey, identifier)), 200);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, get, "read", async (c) => {
+    const { programKey, identifier } = c.req.valid("param");
+    const services = c.get("services");
+    return c.json(await profile(services, await participantOf(services, programKey, identifier)), 200);
+  });
 
-  typed.openapi(
-    post,
-    (c) =>
-      answer(c, style, async () => {
-        const { programKey, identifier } = c.req.valid("param");
-        const services = c.get("services");
-        const row = await participantOf(services, programKey, identifier);
-        const body = c.req.valid("json");
-        const programFields = new Set((row.definitions ?? []).filter((d) => !d.archived).map((d) => d.key));
-        const personFields = new Set((await services.customFields.personFields(false)).map((f) => f.key));
-        const input: Record<string, unknown> = {};
-        const person: Record<string, unknown> = {};
-        const customFields: { key: string; value: unknown }[] = [];
-        const personCustom: { key: string; value: unknown }[] = [];
-        const kept: Record<string, unknown> = {};
-        // Each key to the standard field, the program's custom field or the person field of that
-        // name; anything else is kept in the bucket "shocklogic", never dropped.
-        for (const [key, value] of Object.entries(body)) {
-          if (key in STANDARD) input[STANDARD[key as keyof typeof STANDARD]] = value === null ? "" : String(value);
-          else if (key in PERSON) person[PERSON[key as keyof typeof PERSON]] = value === null ? "" : String(value);
-          else if (programFields.has(key)) customFields.push({ key, value: value === "" ? null : value });
-          else if (personFields.has(key)) personCustom.push({ key, value: value === "" ? null : value });
-          else if (!READ_ONLY.has(key)) kept[key] = value;
-        }
-        if (personCustom.length) person.customFields = personCustom;
-        const updated = await services.participants.update(
-          { id: row.id },
-          { ...input, ...(customFields.length ? { customFields } : {}), ...(Object.keys(person).length ? { person } : {}) },
-          undefined,
-          EVERYTHING,
-        );
-        await keepInBucket(services, updated.personId, "shocklogic", kept);
-        return c.json(await profile(services, updated), 200);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, post, "write", async (c) => {
+    const { programKey, identifier } = c.req.valid("param");
+    const services = c.get("services");
+    const row = await participantOf(services, programKey, identifier);
+    const body = c.req.valid("json");
+    const programFields = new Set((row.definitions ?? []).filter((d) => !d.archived).map((d) => d.key));
+    const personFields = new Set((await services.customFields.personFields(false)).map((f) => f.key));
+    const input: Record<string, unknown> = {};
+    const person: Record<string, unknown> = {};
+    const customFields: { key: string; value: unknown }[] = [];
+    const personCustom: { key: string; value: unknown }[] = [];
+    const kept: Record<string, unknown> = {};
+    // Each key to the standard field, the program's custom field or the person field of that
+    // name; anything else is kept in the bucket "shocklogic", never dropped.
+    for (const [key, value] of Object.entries(body)) {
+      if (key in STANDARD) input[STANDARD[key as keyof typeof STANDARD]] = value === null ? "" : String(value);
+      else if (key in PERSON) person[PERSON[key as keyof typeof PERSON]] = value === null ? "" : String(value);
+      else if (programFields.has(key)) customFields.push({ key, value: value === "" ? null : value });
+      else if (personFields.has(key)) personCustom.push({ key, value: value === "" ? null : value });
+      else if (!READ_ONLY.has(key)) kept[key] = value;
+    }
+    if (personCustom.length) person.customFields = personCustom;
+    const updated = await services.participants.update(
+      { id: row.id },
+      { ...input, ...(customFields.length ? { customFields } : {}), ...(Object.keys(person).length ? { person } : {}) },
+      undefined,
+      EVERYTHING,
+    );
+    await keepInBucket(services, updated.personId, "shocklogic", kept);
+    return c.json(await profile(services, updated), 200);
+  });
 
-  typed.openapi(
-    del,
-    (c) =>
-      answer(c, style, async () => {
-        const { programKey, identifier } = c.req.valid("param");
-        const services = c.get("services");
-        const row = await participantOf(services, programKey, identifier);
-        await services.participants.delete({ id: row.id });
-        return c.body(null, 204);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, del, "write", async (c) => {
+    const { programKey, identifier } = c.req.valid("param");
+    const services = c.get("services");
+    await services.participants.delete({ id: (await participantOf(services, programKey, identifier)).id });
+    return c.body(null, 204);
+  });
 }

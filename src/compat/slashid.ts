@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { isUuid } from "../services/validate.js";
-import { answer, bearerOrApiKey, dialectGate, invalidRequest, type DialectDeps, type DialectEnv, type DialectStyle } from "./dialect.js";
+import type { Caller } from "../auth/api-key.js";
+import type { Services } from "../services/index.js";
+import { bearerOrApiKey, dialectRoute, personNamed, type DialectDeps, type DialectStyle } from "./dialect.js";
 
 /** SlashID: its `{ meta, errors: [{ httpcode, message }] }` envelope for every error. */
 export const style: DialectStyle = {
@@ -33,36 +34,25 @@ const get = createRoute({
   responses: { 200: { description: "The attributes", content: { "application/json": { schema: z.object({ result: z.record(z.string(), z.unknown()) }) } } }, ...ERRORS },
 });
 
+/** The person of the path, when the organization header names the key's own workspace. */
+async function personOf(services: Services, caller: Caller, organization: string | undefined, personId: string): Promise<string | undefined> {
+  // Any other organization is forbidden, whether or not it exists.
+  if (organization !== caller.workspaceId) return undefined;
+  return personNamed(services, personId);
+}
+
+const foreign = "The organization is not this API key's.";
+
 export function slashidRoutes(app: OpenAPIHono, deps: DialectDeps): void {
-  const typed = app as unknown as OpenAPIHono<DialectEnv>;
-  app.on("PUT", put.getRoutingPath(), dialectGate(deps, style, "write"));
-  app.on("GET", get.getRoutingPath(), dialectGate(deps, style, "read"));
-  // The organization must be the key's workspace: any other is forbidden, whether or not it exists.
-  const person = async (c: Parameters<Parameters<typeof typed.openapi>[1]>[0]) => {
-    if (c.req.header("slashid-orgid") !== c.get("caller").workspaceId) return undefined;
-    const { personId } = c.req.param() as { personId: string };
-    const services = c.get("services");
-    return isUuid(personId) && (await services.persons.find({ id: personId })) ? personId : services.persons.idOf({ externalId: personId });
-  };
-  typed.openapi(
-    put,
-    (c) =>
-      answer(c, style, async () => {
-        const id = await person(c);
-        if (!id) return c.json(style.error(403, "The organization is not this API key's."), 403);
-        await c.get("services").persons.setAttributes({ id }, c.req.valid("param").bucket, c.req.valid("json"));
-        return c.body(null, 204);
-      }),
-    invalidRequest(style) as never,
-  );
-  typed.openapi(
-    get,
-    (c) =>
-      answer(c, style, async () => {
-        const id = await person(c);
-        if (!id) return c.json(style.error(403, "The organization is not this API key's."), 403);
-        return c.json({ result: await c.get("services").buckets.read(id, c.req.valid("param").bucket) }, 200);
-      }),
-    invalidRequest(style) as never,
-  );
+  dialectRoute(app, deps, style, put, "write", async (c) => {
+    const id = await personOf(c.get("services"), c.get("caller"), c.req.header("slashid-orgid"), c.req.valid("param").personId);
+    if (!id) return c.json(style.error(403, foreign), 403);
+    await c.get("services").persons.setAttributes({ id }, c.req.valid("param").bucket, c.req.valid("json"));
+    return c.body(null, 204);
+  });
+  dialectRoute(app, deps, style, get, "read", async (c) => {
+    const id = await personOf(c.get("services"), c.get("caller"), c.req.header("slashid-orgid"), c.req.valid("param").personId);
+    if (!id) return c.json(style.error(403, foreign), 403);
+    return c.json({ result: await c.get("services").buckets.read(id, c.req.valid("param").bucket) }, 200);
+  });
 }
