@@ -6,7 +6,7 @@ import { useContentEncoding } from "@whatwg-node/server";
 import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { authenticate, type Caller } from "./auth/api-key.js";
-import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
+import { createRateLimiter, rateLimitHeaders, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
 import { ScopedClients } from "./auth/tenant-scope.js";
 import { compatApi } from "./compat/index.js";
 import { useCompiledExecution } from "./compiled-execution.js";
@@ -85,11 +85,7 @@ function requestIdPlugin(logger: Logger, { sqlStatementsHeader }: { sqlStatement
       const level = PROBES.has(path) && response.status < 400 ? "debug" : "info";
       logger[level]({ requestId, method: request.method, path, status: response.status, ms: began && Math.round(performance.now() - began) }, "request");
       const limit = rateLimits.get(request);
-      if (limit) {
-        response.headers.set("X-RateLimit-Limit", String(limit.limit));
-        response.headers.set("X-RateLimit-Remaining", String(limit.remaining));
-        response.headers.set("X-RateLimit-Reset", String(limit.resetAt));
-      }
+      if (limit) for (const [name, value] of Object.entries(rateLimitHeaders(limit))) response.headers.set(name, value);
       const tally = sqlStatementsHeader ? currentTally() : undefined;
       if (tally) response.headers.set("X-SQL-Statements", String(tally.count));
     },

@@ -12,6 +12,15 @@ export interface RateLimitDecision {
   retryAfter: number;
 }
 
+/** The headers every response carries about its key's limit (SPEC §1), whichever API answers. */
+export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  return {
+    "X-RateLimit-Limit": String(decision.limit),
+    "X-RateLimit-Remaining": String(decision.remaining),
+    "X-RateLimit-Reset": String(decision.resetAt),
+  };
+}
+
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import { authenticate, type Caller, type ScopeName } from "../auth/api-key.js";
-import type { RateLimiter } from "../auth/rate-limit.js";
+import { rateLimitHeaders, type RateLimiter } from "../auth/rate-limit.js";
 import type { Database } from "../db/client.js";
 import { AppError, fromPrismaError, type FieldError } from "../errors.js";
 import type { Services } from "../services/index.js";
@@ -43,9 +43,7 @@ function dialectGate(deps: DialectDeps, style: DialectStyle, scope: ScopeName): 
       return c.json(style.error(401, "Unauthorized or bad API key."), 401);
     }
     const decision = await deps.limiter.consume(caller.apiKeyId);
-    c.header("X-RateLimit-Limit", String(decision.limit));
-    c.header("X-RateLimit-Remaining", String(decision.remaining));
-    c.header("X-RateLimit-Reset", String(decision.resetAt));
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
     if (!decision.allowed) {
       c.header("Retry-After", String(decision.retryAfter));
       return c.json(style.error(429, "Rate limit exceeded."), 429);

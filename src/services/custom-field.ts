@@ -127,6 +127,12 @@ async function convertStoredValues(
 
 export type CustomValueInput = CustomFieldValueFields;
 
+/** At creation, every required (non-archived) field must be given a value. */
+export function requireFields(definitions: CustomFieldDefinition[], inputs: CustomValueInput[], path: string[], errors: FieldErrors): void {
+  const given = new Set(inputs.filter((c) => c.value != null).map((c) => c.key));
+  for (const def of definitions) if (def.required && !def.archived && !given.has(def.key)) errors.add([...path, def.key], `"${def.key}" is required.`);
+}
+
 /**
  * Validates custom values against a program's definitions. Unknown or archived keys, bad values
  * and clearing a required field are reported under `path`, by key.

@@ -10,7 +10,7 @@ import type { FilterInput } from "../stores/filters.js";
 import type { ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
 import { optionalAttributePatch } from "./attributes.js";
-import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
+import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
 import { keysetPageBy, type Page, type PageArgs } from "./pagination.js";
 import { changeTagsWithin, checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
 import { profileChanges, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
@@ -49,12 +49,7 @@ export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input:
     const program = await requireProgram(tx, input.programKey);
     const definitions = await tx.customFieldDefinition.findMany({ where: { programId: program.id } });
     const values = checkCustomValues(definitions, input.customFields ?? [], ["input", "customFields"], errors);
-    const given = new Set((input.customFields ?? []).filter((c) => c.value != null).map((c) => c.key));
-    for (const def of definitions) {
-      if (def.required && !def.archived && !given.has(def.key)) {
-        errors.add(["input", "customFields", def.key], `"${def.key}" is required.`);
-      }
-    }
+    requireFields(definitions, input.customFields ?? [], ["input", "customFields"], errors);
     errors.throwIfAny();
 
     const person = await enrolledPerson(tx, caller, input);

@@ -8,7 +8,7 @@ import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
 import { changeTags, markSeen, moveToPerson, setIdentities } from "../stores/person-writes.js";
-import { checkCustomValues, type CustomValueInput } from "./custom-field.js";
+import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
 import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, usableBucket } from "./attributes.js";
@@ -51,17 +51,17 @@ async function writePersonFields(tx: Tx, caller: Caller, personId: string, given
   const path = given?.path ?? ["input", "customFields"];
   const errors = new FieldErrors();
   const values = checkCustomValues(definitions, given?.inputs ?? [], path, errors);
-  if (creating) {
-    const set = new Set((given?.inputs ?? []).filter((c) => c.value != null).map((c) => c.key));
-    for (const def of definitions) if (def.required && !def.archived && !set.has(def.key)) errors.add([...path, def.key], `"${def.key}" is required.`);
-  }
+  if (creating) requireFields(definitions, given?.inputs ?? [], path, errors);
   errors.throwIfAny();
   await writeCustomValues(tx, "person", caller.workspaceId, personId, values);
 }
 
-/** The writes of a checked input besides the person's row: default attributes, tags, times seen. */
-async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes, customFields }: Omit<CheckedPerson, "data">) {
-  await writePersonFields(tx, caller, personId, customFields, false);
+/**
+ * The writes of a checked input besides the person's row: person fields (all required ones when
+ * `creating`), default attributes, tags, times seen, identities.
+ */
+async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes, customFields }: Omit<CheckedPerson, "data">, creating = false) {
+  await writePersonFields(tx, caller, personId, customFields, creating);
   if (attributes && (Object.keys(attributes.set).length > 0 || attributes.remove.length > 0)) {
     const bucket = await usableBucket(tx, caller, DEFAULT_BUCKET);
     await mergePersonAttributes(tx, caller.workspaceId, personId, bucket.id, attributes);
@@ -89,10 +89,9 @@ async function createPersonIn(tx: Tx, caller: Caller, { data, ...beside }: Check
   const person = await tx.person.create({
     data: { ...(data as Prisma.PersonUncheckedCreateInput), workspaceId: caller.workspaceId },
   });
-  await writePersonFields(tx, caller, person.id, beside.customFields, true);
-  if (!beside.attributes && Object.keys(beside.changes).length === 0 && !beside.customFields) return person;
-  await writeBesideRow(tx, caller, person.id, { ...beside, customFields: undefined });
-  return (await tx.person.findUnique({ where: { id: person.id } }))!;
+  await writeBesideRow(tx, caller, person.id, beside, true);
+  // Tags and times seen are columns of the row just made; the other writes are rows of their own.
+  return beside.changes.tags || beside.changes.seen ? (await tx.person.findUnique({ where: { id: person.id } }))! : person;
 }
 
 async function assertExternalIdFree(tx: Tx, externalId: string, exceptId?: string) {
