@@ -102,7 +102,7 @@ export async function updateParticipant(
   id: string,
   input: UpdateParticipantInput,
   expectedVersion?: number | null,
-): Promise<Participant> {
+): Promise<void> {
   const errors = new FieldErrors();
   const externalId = profileString("externalId", input.externalId, ["input", "externalId"], errors);
   const tags = optionalTags(input.tags, ["input", "tags"], errors);
@@ -150,7 +150,6 @@ export async function updateParticipant(
     if (tagChange) await changeTagsWithin(tx, "participant", caller.workspaceId, id, tagChange);
     if (attributes) await mergeParticipantAttributes(tx, caller.workspaceId, id, attributes);
     await writeCustomValues(tx, "participant", caller.workspaceId, id, values);
-    return (await tx.participant.findUnique({ where: { id } }))!;
   });
 }
 
@@ -159,17 +158,14 @@ export async function setParticipantStatus(
   id: string,
   status: Status,
   reason: string | null | undefined,
-): Promise<Participant> {
-  return inTransaction(db, async (tx) => {
-    const { count } = isUuid(id)
-      ? await tx.participant.updateMany({
-          where: { id },
-          data: { status, statusReason: reason?.trim() || null, statusChangedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() },
-        })
-      : { count: 0 };
-    if (count === 0) throw new NotFound("Participant");
-    return (await tx.participant.findUnique({ where: { id } }))!;
-  });
+): Promise<void> {
+  const { count } = isUuid(id)
+    ? await db.participant.updateMany({
+        where: { id },
+        data: { status, statusReason: reason?.trim() || null, statusChangedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() },
+      })
+    : { count: 0 };
+  if (count === 0) throw new NotFound("Participant");
 }
 
 /** Deletes a participant and, through the foreign keys, its custom values, ledger and tiers. */
@@ -292,10 +288,17 @@ export function participantService(scope: RequestScope) {
     },
 
     enroll: async (input: EnrollInput, plan: ReadPlan) => readBack((await enrollParticipant(db, caller, input)).id, plan),
-    update: async (which: ParticipantLookup, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) =>
-      readBack((await updateParticipant(db, caller, await idOf(which), input, expectedVersion)).id, plan),
-    setStatus: async (which: ParticipantLookup, status: Status, reason: string | null | undefined, plan: ReadPlan) =>
-      readBack((await setParticipantStatus(db, await idOf(which), status, reason)).id, plan),
+    // Writes return nothing: their result is read back through the store, once.
+    async update(which: ParticipantLookup, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) {
+      const id = await idOf(which);
+      await updateParticipant(db, caller, id, input, expectedVersion);
+      return readBack(id, plan);
+    },
+    async setStatus(which: ParticipantLookup, status: Status, reason: string | null | undefined, plan: ReadPlan) {
+      const id = await idOf(which);
+      await setParticipantStatus(db, id, status, reason);
+      return readBack(id, plan);
+    },
     delete: async (which: ParticipantLookup) => deleteParticipant(db, await idOf(which)),
     readBack,
   };
