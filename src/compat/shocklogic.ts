@@ -34,16 +34,18 @@ const del = createRoute({ method: "delete", path, summary: "Shocklogic: delete t
 
 /** An id, a serial number (digits) or an external id, told apart by their form. */
 async function participantOf(services: Services, programKey: string, identifier: string): Promise<ParticipantRow> {
-  const tries: ParticipantLookup[] = isUuid(identifier)
-    ? [{ id: identifier }]
-    : /^\d{1,9}$/.test(identifier)
-      ? [{ programKey, serialNumber: Number(identifier) }, { programKey, externalId: identifier }]
-      : [{ programKey, externalId: identifier }];
-  const program = await services.programs.find({ key: programKey });
-  for (const lookup of tries) {
-    const found = program && (await services.participants.find(lookup, EVERYTHING));
+  if (isUuid(identifier)) {
     // An id names a participant of the program in the path, like the other two forms.
-    if (found && found.programId === program.id) return found;
+    const found = await services.participants.find({ id: identifier }, EVERYTHING);
+    if (found && found.programId === (await services.programs.find({ key: programKey }))?.id) return found;
+    throw new NotFound("Participant");
+  }
+  const tries: ParticipantLookup[] = /^\d{1,9}$/.test(identifier)
+    ? [{ programKey, serialNumber: Number(identifier) }, { programKey, externalId: identifier }]
+    : [{ programKey, externalId: identifier }];
+  for (const lookup of tries) {
+    const found = await services.participants.find(lookup, EVERYTHING);
+    if (found) return found;
   }
   throw new NotFound("Participant");
 }
