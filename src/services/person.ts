@@ -137,8 +137,7 @@ export async function updatePerson(
   input: PersonInput,
   expectedVersion?: number | null,
 ): Promise<Person> {
-  // Validate before opening a transaction, then again with the stored location to merge into.
-  checkInput(input, new FieldErrors());
+  // Checked inside the transaction: a partial location merges into the stored one.
   return inTransaction(db, async (tx) => {
     const person = await requirePerson(tx, id);
     const errors = new FieldErrors();
