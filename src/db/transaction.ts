@@ -13,6 +13,9 @@ export function inTransaction<T>(db: ScopedPrisma, fn: (tx: Tx) => Promise<T>): 
   return db.$transaction(fn);
 }
 
+/** Every change to a row bumps its version (what `expectedVersion` guards) and updatedAt. */
+export const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
+
 /**
  * Why a guarded update matched no row: the row was deleted under it (NOT_FOUND), or, with an
  * expected version, somebody changed it first (CONFLICT).

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, type Tx } from "../db/transaction.js";
+import { inTransaction, touched, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
 import { addToTotal, insertEntry, type LedgerEntryFields, upsertTier } from "../stores/ledger-writes.js";
@@ -126,7 +126,7 @@ export async function setTier(
         note: data.level,
       },
     });
-    return tx.participant.update({ where: { id: participantId }, data: { version: { increment: 1 }, updatedAt: new Date() } });
+    return tx.participant.update({ where: { id: participantId }, data: touched() });
   });
 }
 

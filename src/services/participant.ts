@@ -1,6 +1,6 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
+import { inTransaction, staleOrGone, touched, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { Participant, Prisma, Program } from "../generated/prisma/client.js";
 import type { Status } from "../generated/prisma/enums.js";
@@ -12,7 +12,7 @@ import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
 import { optionalAttributePatch } from "./attributes.js";
 import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
 import { keysetPageBy, type Page, type PageArgs } from "./pagination.js";
-import { changeTagsWithin, checkPersonInput, findPerson, type PersonInput, savePersonIn, updatePersonIn } from "./person.js";
+import { changeTagsWithin, checkPersonInput, findPerson, type PersonInput, savePersonIn, statusChange, updatePersonIn } from "./person.js";
 import { profileChanges, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import type { EnrollParticipantFields, UpdateParticipantFields } from "../schema/participant.js";
 import type { RequestScope } from "./scope.js";
@@ -136,8 +136,7 @@ export async function updateParticipant(
       data: {
         ...(externalId !== undefined ? { externalId } : {}),
         ...(tags !== undefined ? { tags } : {}),
-        version: { increment: 1 },
-        updatedAt: new Date(),
+        ...touched(),
       },
     });
     if (count === 0) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
@@ -162,7 +161,7 @@ export async function setParticipantStatus(
   const { count } = isUuid(id)
     ? await db.participant.updateMany({
         where: { id },
-        data: { status, statusReason: reason?.trim() || null, statusChangedAt: new Date(), version: { increment: 1 }, updatedAt: new Date() },
+        data: statusChange(status, reason),
       })
     : { count: 0 };
   if (count === 0) throw new NotFound("Participant");

@@ -1,6 +1,6 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, staleOrGone, type Tx } from "../db/transaction.js";
+import { inTransaction, staleOrGone, touched, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Person, Prisma } from "../generated/prisma/client.js";
 import type { StoredValue } from "../stores/participant-store.js";
@@ -19,8 +19,13 @@ import { isUuid, TAG_RULES } from "./validate.js";
 
 export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null; customFields?: CustomValueInput[] | null };
 
-/** Every change to a person bumps its version and updatedAt. */
-const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
+/** The columns a status change writes, for a person or a participant. */
+export const statusChange = (status: Status, reason: string | null | undefined) => ({
+  status,
+  statusReason: reason?.trim() || null,
+  statusChangedAt: new Date(),
+  ...touched(),
+});
 
 /** A person input checked: the columns to write, the default bucket's patch, tags and times seen. */
 export interface CheckedPerson {
@@ -188,7 +193,7 @@ export async function setPersonStatus(
     await requirePerson(tx, id);
     return tx.person.update({
       where: { id },
-      data: { status, statusReason: reason?.trim() || null, statusChangedAt: new Date(), ...touched() } as Prisma.PersonUncheckedUpdateInput,
+      data: statusChange(status, reason) as Prisma.PersonUncheckedUpdateInput,
     });
   });
 }
