@@ -35,6 +35,8 @@ export function requestGate({
       headers: { "content-type": "application/json; charset=utf-8", ...(status === 413 || status === 415 ? { connection: "close" } : {}) },
     });
 
+  const tooLarge = (fetchAPI: { Response: typeof Response }) => refuse(fetchAPI, 413, `Request body over ${maxBodyBytes} bytes.`, "BAD_USER_INPUT");
+
   const plugin: Plugin = {
     async onRequest({ request, url, setRequest, endResponse, fetchAPI }) {
       if (url.pathname !== graphqlEndpoint || !carriesOperation(request, url)) return;
@@ -45,13 +47,13 @@ export function requestGate({
       }
       const declared = request.headers.get("content-length");
       if (declared !== null && Number(declared) > maxBodyBytes) {
-        return endResponse(refuse(fetchAPI, 413, `Request body over ${maxBodyBytes} bytes.`, "BAD_USER_INPUT"));
+        return endResponse(tooLarge(fetchAPI));
       }
       // With a Content-Length, Node's HTTP parser already holds the body to it; without one, the
       // stream is read here, up to the limit, and handed on buffered.
       if (declared !== null || !request.body) return;
       const body = await readAtMost(request.body, maxBodyBytes);
-      if (!body) return endResponse(refuse(fetchAPI, 413, `Request body over ${maxBodyBytes} bytes.`, "BAD_USER_INPUT"));
+      if (!body) return endResponse(tooLarge(fetchAPI));
       const buffered = new fetchAPI.Request(request.url, {
         method: request.method,
         headers: request.headers,

@@ -156,10 +156,9 @@ export function profileData(input: ProfileInput, path: string[], errors: FieldEr
     const value = cleanString(input[field], rule, [...path, field], errors);
     if (value !== undefined) data[field] = value;
   }
-  for (const field of ["type", "gender", "signedUpAt"] as const) {
+  for (const field of ["type", "gender", "signedUpAt", "score"] as const) {
     if (input[field] !== undefined) data[field] = input[field];
   }
-  if (input.score !== undefined) data.score = input.score;
   const tags = optionalTags(input.tags, [...path, "tags"], errors);
   if (tags !== undefined) data.tags = tags;
   for (const field of ["location", "inferredLocation"] as const) {
@@ -231,6 +230,8 @@ function mergeLocation(
   return Object.keys(merged).length === 0 ? Prisma.DbNull : (merged as Prisma.InputJsonValue);
 }
 
+const CONSENT_CHOICES = ["globalUnsubscribe", "emailOptIn", "smsOptIn"] as const;
+
 /**
  * Consent choices merge into the stored ones: a choice given replaces that choice, the others
  * stay. `updatedAt` is when any choice last changed.
@@ -238,9 +239,9 @@ function mergeLocation(
 function mergeConsent(current: Prisma.JsonValue | null | undefined, input: ConsentInput): Prisma.InputJsonValue {
   const before = (current as Record<string, unknown> | null) ?? {};
   const after: Record<string, unknown> = { ...before };
-  for (const key of ["globalUnsubscribe", "emailOptIn", "smsOptIn"] as const) {
+  for (const key of CONSENT_CHOICES) {
     if (input[key] !== undefined) after[key] = input[key];
   }
-  const changed = ["globalUnsubscribe", "emailOptIn", "smsOptIn"].some((key) => (after[key] ?? null) !== (before[key] ?? null));
+  const changed = CONSENT_CHOICES.some((key) => (after[key] ?? null) !== (before[key] ?? null));
   return { ...after, updatedAt: changed ? new Date().toISOString() : (before.updatedAt ?? null) } as Prisma.InputJsonValue;
 }
