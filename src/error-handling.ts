@@ -14,14 +14,10 @@ export function errorHandling(
   { suggest, requestIdOf }: { suggest: boolean; requestIdOf: (request: Request) => string },
 ): { masking: Partial<YogaMaskedErrorOpts>; plugins: Plugin[] } {
   const masking: Partial<YogaMaskedErrorOpts> = {
-    maskError: (error: unknown, message: string): Error => {
-      const original = error instanceof GraphQLError ? error.originalError : error;
-      const mapped = original ? fromPrismaError(original) : undefined;
-      if (mapped) return mapped;
-      if (error instanceof GraphQLError && isExpected(error)) return error;
+    maskError: (error: unknown, message: string): Error =>
+      shown(error) ??
       // 500 when nothing could be answered (the database is gone, say); a partial result keeps 200.
-      return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", http: { status: 500 } } });
-    },
+      new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", http: { status: 500 } } }),
   };
 
   const logUnexpected = useErrorHandler(({ errors, context }) => {
@@ -29,10 +25,8 @@ export function errorHandling(
     const ours = ((context as { contextValue?: unknown }).contextValue ?? context) as Partial<Context> & { request?: Request };
     const requestId = ours.requestId ?? (ours.request && requestIdOf(ours.request));
     for (const error of errors) {
-      if (error instanceof GraphQLError && isExpected(error)) continue;
-      const original = error instanceof GraphQLError ? error.originalError : error;
-      if (original && fromPrismaError(original)) continue;
-      logger.error({ err: original ?? error, requestId }, "unexpected error");
+      if (shown(error)) continue;
+      logger.error({ err: (error instanceof GraphQLError && error.originalError) || error, requestId }, "unexpected error");
     }
   }) as Plugin;
 
@@ -47,8 +41,16 @@ export function errorHandling(
   return { masking, plugins: [logUnexpected, codes] };
 }
 
-function isExpected(error: GraphQLError): boolean {
-  return !error.originalError || error.originalError instanceof GraphQLError;
+/**
+ * What a client is shown of an error: the spec's error for what the database refused, or the
+ * error itself when it is one of ours or graphql's; undefined when it is unexpected.
+ */
+function shown(error: unknown): Error | undefined {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const mapped = original ? fromPrismaError(original) : undefined;
+  if (mapped) return mapped;
+  if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) return error;
+  return undefined;
 }
 
 function withExtensions(error: GraphQLError, extensions: Record<string, unknown>): GraphQLError {
