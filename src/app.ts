@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { useApolloInlineTrace } from "@graphql-yoga/plugin-apollo-inline-trace";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
@@ -23,12 +22,15 @@ import type { Logger } from "./logger.js";
 import { boundedMetrics } from "./metrics.js";
 import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
 import { requestGate } from "./request-gate.js";
+import { carryRequestId, requestIdOf } from "./request-id.js";
 import type { Context } from "./schema/builder.js";
 import { useClientIntrospection } from "./schema/client-schema.js";
 import { buildSchema } from "./schema/index.js";
 import { createServices } from "./services/index.js";
 import { ProgramIdCache } from "./services/program-ids.js";
 import { createStores } from "./stores/index.js";
+import { announceCommits } from "./events/announce-commits.js";
+import { changeEvents, type ChangeEvents } from "./events/change-events.js";
 
 export interface AppDeps {
   db: Database;
@@ -41,31 +43,20 @@ export interface AppDeps {
   queryStore?: QueryStore;
   /** Headers GraphiQL starts with, e.g. the demo workspace's API key. */
   graphiqlHeaders?: Record<string, string>;
+  /** Word of committed changes between writers and live readers; by default within this process. */
+  events?: ChangeEvents;
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
 
 const rateLimits = new WeakMap<Request, RateLimitDecision>();
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const requestIds = new WeakMap<Request, string>();
-
-/** The caller's id if it is safe to echo, else a fresh one; also sent back as X-Request-Id. */
-export function requestIdOf(request: Request): string {
-  let id = requestIds.get(request);
-  if (!id) {
-    const incoming = request.headers.get("x-request-id");
-    id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    requestIds.set(request, id);
-  }
-  return id;
-}
 
 const startedAt = new WeakMap<Request, number>();
 const PROBES = new Set(["/health", "/ready", "/metrics"]);
 
 /** `to` stands in for `from` once the request gate hands on a copy with the body buffered. */
 function carryRequestState(from: Request, to: Request): void {
-  requestIds.set(to, requestIdOf(from));
+  carryRequestId(from, to);
   const started = startedAt.get(from);
   if (started !== undefined) startedAt.set(to, started);
 }
@@ -93,10 +84,11 @@ function requestIdPlugin(logger: Logger, { sqlStatementsHeader }: { sqlStatement
 }
 
 /** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
-export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, queryStore }: AppDeps): App {
+export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, queryStore, events: givenEvents }: AppDeps): App {
   const limiter = rateLimiter ?? createRateLimiter({ perMinute: 600, logger });
   const scoped = new ScopedClients(db.prisma);
   const programIds = new ProgramIdCache();
+  const events = givenEvents ?? changeEvents();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const limits = config.limits ?? DEFAULT_LIMITS;
@@ -107,7 +99,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const requestScope = (caller: Caller) => {
     const scopedDb = scoped.for(caller.workspaceId);
     const stores = createStores(db, caller.workspaceId);
-    const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds };
+    const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds, events };
     return { scope, services: createServices(scope) };
   };
 
@@ -126,12 +118,14 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       const decision = await limiter.consume(caller.apiKeyId);
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
-      const { scope, services } = requestScope(caller);
-      return { requestId: requestIdOf(request), caller, db: scope.db, loaders: scope.loaders, services };
+      const requestId = requestIdOf(request);
+      const { scope, services } = requestScope({ ...caller, requestId });
+      return { requestId, caller: scope.caller, db: scope.db, loaders: scope.loaders, services };
     },
     maskedErrors: errors.masking,
     plugins: [
       useCompiledExecution(),
+      announceCommits(events),
       useClientIntrospection(schema),
       requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false }),
       ...errors.plugins,
@@ -152,6 +146,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
         limiter,
         maxBodyBytes: limits.maxBodyBytes,
         servicesFor: (caller) => requestScope(caller).services,
+        committed: events.committed,
         onUnexpected: (error) => logger.error({ err: error }, "unexpected error in a dialect"),
       }),
       // Federated tracing (ftv1) for routers that ask for it. Off by default: it wraps every

@@ -27,6 +27,8 @@ const TABLES: Record<string, string> = {
   LedgerEntry: "ledger_entry",
   LedgerTotal: "ledger_total",
   ParticipantTier: "participant_tier",
+  WebhookEndpoint: "webhook_endpoint",
+  WebhookDelivery: "webhook_delivery",
 };
 
 describe("column names", () => {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/client.js";
+import type { ScopedPrisma } from "./tenant-scope.js";
 import { Forbidden, Unauthenticated } from "../errors.js";
 
 export const SCOPES = ["read", "write", "admin"] as const;
@@ -12,6 +13,10 @@ export interface Caller {
   scopes: ReadonlySet<ScopeName>;
   /** Buckets the key may read and write; null means all of them. */
   buckets: readonly string[] | null;
+  /** Through what the caller writes ("graphql", "rest:<dialect>", "import", "cli"): its changes say so. */
+  source: string;
+  /** The request its changes are recorded with. */
+  requestId?: string;
 }
 
 const SECRET_PREFIX = "pgk_";
@@ -83,7 +88,14 @@ export async function authenticate(db: Database, headers: Headers): Promise<Call
     apiKeyId: key.id,
     scopes: new Set(key.scopes as ScopeName[]),
     buckets: key.bucketsRestricted ? key.buckets : null,
+    source: "graphql",
   };
+}
+
+/** Whether a key authenticated earlier still works (a long-lived subscription asks now and then). */
+export async function keyStillValid(db: { $queryRaw: ScopedPrisma["$queryRaw"] }, apiKeyId: string): Promise<boolean> {
+  const [key] = await db.$queryRaw<{ revoked: boolean }[]>`SELECT revoked_at IS NOT NULL AS revoked FROM api_key WHERE id = ${apiKeyId}::uuid`;
+  return key !== undefined && !key.revoked;
 }
 
 export function mayUseBucket(caller: Caller, bucket: string): boolean {

@@ -6,6 +6,7 @@ import type { Database } from "../db/client.js";
 import { AppError, fromPrismaError, type FieldError } from "../errors.js";
 import type { Services } from "../services/index.js";
 import { isUuid } from "../services/validate.js";
+import { requestIdOf } from "../request-id.js";
 
 /** What a dialect's handlers get: the caller and the same services the graph uses. */
 export interface DialectEnv {
@@ -17,10 +18,14 @@ export interface DialectDeps {
   limiter: RateLimiter;
   /** The services of one request, as the graph makes them. */
   servicesFor: (caller: Caller) => Services;
+  /** Word that a workspace's changes grew (after a write route). */
+  committed: (workspaceId: string) => void;
 }
 
 /** How one dialect speaks: where its key is, and the body of each error status it documents. */
 export interface DialectStyle {
+  /** Changes made through the dialect are recorded with the source `rest:<name>`. */
+  name: string;
   keyOf(headers: Headers): string | undefined;
   error(status: number, message: string): Record<string, unknown>;
 }
@@ -49,9 +54,11 @@ function dialectGate(deps: DialectDeps, style: DialectStyle, scope: ScopeName): 
       return c.json(style.error(429, "Rate limit exceeded."), 429);
     }
     if (!caller.scopes.has(scope)) return c.json(style.error(403, `This API key lacks the ${scope} scope.`), 403);
+    caller = { ...caller, source: `rest:${style.name}`, requestId: requestIdOf(c.req.raw) };
     c.set("caller", caller);
     c.set("services", deps.servicesFor(caller));
     await next();
+    if (scope !== "read") deps.committed(caller.workspaceId);
   };
 }
 

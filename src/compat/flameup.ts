@@ -4,6 +4,7 @@ import { bearerOrApiKey, dialectRoute, personNamed, type DialectDeps, type Diale
 
 /** Flameup: Bearer keys; its 404 body is `{ error, message, code }`, and so are the others. */
 export const style: DialectStyle = {
+  name: "flameup",
   keyOf: bearerOrApiKey,
   error: (status, message) => ({ error: STATUS_TEXT[status] ?? "Error", message: status === 404 ? "The requested resource was not found" : message, code: status }),
 };

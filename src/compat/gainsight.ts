@@ -6,6 +6,7 @@ import { keepInBucket, placeLeniently } from "./leftovers.js";
 
 /** Gainsight PX: `X-APTRINSIC-API-KEY` (or `X-API-Key`); statuses without bodies of their own. */
 export const style: DialectStyle = {
+  name: "gainsight",
   keyOf: (headers) => headers.get("x-aptrinsic-api-key")?.trim() || bearerOrApiKey(headers),
   error: (status, message) => ({ statusCode: String(status), message }),
 };

@@ -5,6 +5,7 @@ import { bearerOrApiKey, dialectRoute, type DialectDeps, type DialectStyle } fro
 
 /** Scrip: `X-API-Key`; errors as `{ error, message }`. */
 export const style: DialectStyle = {
+  name: "scrip",
   keyOf: (headers) => headers.get("x-api-key")?.trim() || bearerOrApiKey(headers),
   error: (status, message) => ({ error: CODES[status] ?? "error", message }),
 };

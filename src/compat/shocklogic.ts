@@ -9,7 +9,7 @@ import { bearerOrApiKey, dialectRoute, type DialectDeps, type DialectStyle } fro
 import { keepInBucket } from "./leftovers.js";
 
 /** Shocklogic: `Authorization: Bearer` or `X-API-Key`; errors as `{ Message }`. */
-export const style: DialectStyle = { keyOf: bearerOrApiKey, error: (_status, message) => ({ Message: message }) };
+export const style: DialectStyle = { name: "shocklogic", keyOf: bearerOrApiKey, error: (_status, message) => ({ Message: message }) };
 
 // Shocklogic's standard fields and where they live: on the participant's profile, or the person's.
 const STANDARD = { First_Name: "firstName", Family_Name: "lastName", Email: "email", Phone: "phone", Display_Name: "displayName" } as const;

@@ -5,6 +5,7 @@ import { bearerOrApiKey, dialectRoute, personNamed, type DialectDeps, type Diale
 
 /** SlashID: its `{ meta, errors: [{ httpcode, message }] }` envelope for every error. */
 export const style: DialectStyle = {
+  name: "slashid",
   keyOf: bearerOrApiKey,
   error: (status, message) => ({ meta: { pagination: { limit: 0, offset: 0, total_count: 0 } }, errors: [{ httpcode: status, message }] }),
 };

@@ -1,3 +1,4 @@
+import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { Conflict, NotFound, type AppError } from "../errors.js";
 
@@ -7,10 +8,15 @@ export type Tx = Parameters<Parameters<ScopedPrisma["$transaction"]>[0]>[0];
 /**
  * Runs a write in one transaction. Everything a service writes goes through here, so a rejected
  * write changes nothing; what the database refuses is turned into the spec's error on the way
- * out (error-handling.ts).
+ * out (error-handling.ts). The transaction first says who writes, through what and in which
+ * request: the triggers that record its changes read it from there.
  */
-export function inTransaction<T>(db: ScopedPrisma, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(fn);
+export function inTransaction<T>(db: ScopedPrisma, caller: Caller, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT set_config('participant_graph.actor', ${caller.apiKeyId}, true),
+      set_config('participant_graph.source', ${caller.source}, true), set_config('participant_graph.request_id', ${caller.requestId ?? ""}, true)`;
+    return fn(tx);
+  });
 }
 
 /** Every change to a row bumps its version (what `expectedVersion` guards) and updatedAt. */

@@ -8,6 +8,7 @@ import "./custom-field.js";
 import "./person-field.js";
 import "./participant.js";
 import "./ledger.js";
+import "./change.js";
 import "./node.js";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { lexicographicSortSchema, type GraphQLSchema } from "graphql";

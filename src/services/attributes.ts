@@ -1,7 +1,7 @@
 import type { Caller } from "../auth/api-key.js";
 import { assertBucketAccess, mayUseBucket } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import type { Tx } from "../db/transaction.js";
+import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { AttributeBucket } from "../generated/prisma/client.js";
 import { ensureBucket } from "../stores/attribute-writes.js";
@@ -85,14 +85,15 @@ export function bucketService({ db, caller, loaders }: RequestScope) {
     },
 
     /** A bucket a dialect keeps what has no home in; made on first use. */
-    ensure: (name: string) => ensureBucket(db, caller.workspaceId, name, `Fields the ${name} API sends that have no typed home in the graph.`),
+    ensure: (name: string) =>
+      inTransaction(db, caller, (tx) => ensureBucket(tx, caller.workspaceId, name, `Fields the ${name} API sends that have no typed home in the graph.`)),
 
     async create(name: string, description: string | null | undefined): Promise<AttributeBucket> {
       if (!BUCKET_NAME.test(name)) {
         throw InvalidInput.field(["name"], "A bucket name starts with a letter and has up to 64 lower-case letters, digits, - or _.");
       }
       if (await db.attributeBucket.findFirst({ where: { name } })) throw new Conflict(`The attribute bucket "${name}" already exists.`);
-      return db.attributeBucket.create({ data: { workspaceId: caller.workspaceId, name, description: description?.trim() || null } });
+      return inTransaction(db, caller, (tx) => tx.attributeBucket.create({ data: { workspaceId: caller.workspaceId, name, description: description?.trim() || null } }));
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
@@ -40,13 +41,13 @@ function checkOptions(type: FieldType, options: Option[] | null | undefined, err
 }
 
 /** Defines a program's custom field, or (`"person"`) a person field of the workspace. */
-export async function defineCustomField(db: ScopedPrisma, owner: { programId: string } | "person", input: DefineCustomFieldInput) {
+export async function defineCustomField(db: ScopedPrisma, caller: Caller, owner: { programId: string } | "person", input: DefineCustomFieldInput) {
   const errors = new FieldErrors();
   if (!KEY.test(input.key)) errors.add(["input", "key"], "A key starts with a letter and has up to 64 letters, digits or underscores.");
   const label = checkLabel(input.label, errors);
   const options = checkOptions(input.type, input.options, errors);
   errors.throwIfAny();
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     const programId = owner === "person" ? null : owner.programId;
     const program = programId === null ? null : isUuid(programId) ? await tx.program.findUnique({ where: { id: programId } }) : null;
     if (programId !== null && !program) throw new NotFound("Program");
@@ -70,14 +71,14 @@ export async function defineCustomField(db: ScopedPrisma, owner: { programId: st
  * Changes a definition. A new type or option list is applied to every stored value in the same
  * transaction: each value is converted, or the change is refused naming how many would not fit.
  */
-export async function updateCustomField(db: ScopedPrisma, id: string, input: UpdateCustomFieldInput) {
+export async function updateCustomField(db: ScopedPrisma, caller: Caller, id: string, input: UpdateCustomFieldInput) {
   const errors = new FieldErrors();
   for (const key of ["type", "required", "archived"] as const) {
     if (input[key] === null) errors.add(["input", key], "Cannot be null.");
   }
   const label = input.label === undefined ? undefined : input.label === null ? (errors.add(["input", "label"], "Cannot be null."), undefined) : checkLabel(input.label, errors);
   errors.throwIfAny();
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     const current = isUuid(id) ? await tx.customFieldDefinition.findUnique({ where: { id } }) : null;
     if (!current) throw new NotFound("Custom field");
     const type = input.type ?? current.type;
@@ -168,16 +169,16 @@ export function checkCustomValues(
 
 
 /** Custom field definitions for one request. */
-export function customFieldService({ db, loaders }: RequestScope) {
+export function customFieldService({ db, caller, loaders }: RequestScope) {
   return {
-    define: (programId: string, input: DefineCustomFieldInput) => defineCustomField(db, { programId }, input),
-    definePersonField: (input: DefineCustomFieldInput) => defineCustomField(db, "person", input),
+    define: (programId: string, input: DefineCustomFieldInput) => defineCustomField(db, caller, { programId }, input),
+    definePersonField: (input: DefineCustomFieldInput) => defineCustomField(db, caller, "person", input),
     /** The workspace's person fields, oldest first; archived ones only when asked for. */
     async personFields(includeArchived: boolean) {
       const fields = await loaders.personFields.load("all");
       return includeArchived ? fields : fields.filter((f) => !f.archived);
     },
-    update: (id: string, input: UpdateCustomFieldInput) => updateCustomField(db, id, input),
+    update: (id: string, input: UpdateCustomFieldInput) => updateCustomField(db, caller, id, input),
     /** A program's fields, oldest first; archived ones only when asked for. */
     async ofProgram(programId: string, includeArchived: boolean) {
       const fields = await loaders.customFieldsByProgramId.load(programId);

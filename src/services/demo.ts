@@ -1,3 +1,4 @@
+import { inTransaction } from "../db/transaction.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Caller } from "../auth/api-key.js";
@@ -30,11 +31,11 @@ export async function ensureDemo(prisma: PrismaClient, keyDir: string): Promise<
   }
   const { workspace, apiKey, secret } = await createWorkspace(prisma, "Demo workspace");
   const db = scopeToWorkspace(prisma, workspace.id);
-  const caller: Caller = { workspaceId: workspace.id, apiKeyId: apiKey.id, scopes: new Set(["read", "write", "admin"]), buckets: null };
-  const program = await db.program.create({ data: { workspaceId: workspace.id, key: DEMO_PROGRAM_KEY, name: "Summer Camp 2026" } });
+  const caller: Caller = { workspaceId: workspace.id, apiKeyId: apiKey.id, scopes: new Set(["read", "write", "admin"]), buckets: null, source: "cli" };
+  const program = await inTransaction(db, caller, (tx) => tx.program.create({ data: { workspaceId: workspace.id, key: DEMO_PROGRAM_KEY, name: "Summer Camp 2026" } }));
   const sizes = ["S", "M", "L", "XL"].map((s) => ({ value: s, label: s === "XL" ? "Extra large" : { S: "Small", M: "Medium", L: "Large" }[s]! }));
-  await defineCustomField(db, { programId: program.id }, { key: "tshirtSize", label: "T-shirt size", type: "SELECT", options: sizes, required: false });
-  await defineCustomField(db, { programId: program.id }, {
+  await defineCustomField(db, caller, { programId: program.id }, { key: "tshirtSize", label: "T-shirt size", type: "SELECT", options: sizes, required: false });
+  await defineCustomField(db, caller, { programId: program.id }, {
     key: "dietary",
     label: "Dietary needs",
     type: "MULTI_SELECT",
@@ -44,7 +45,7 @@ export async function ensureDemo(prisma: PrismaClient, keyDir: string): Promise<
       { value: "gluten-free", label: "Gluten-free" },
     ],
   });
-  await defineCustomField(db, { programId: program.id }, { key: "arrivalDate", label: "Arrival date", type: "DATE" });
+  await defineCustomField(db, caller, { programId: program.id }, { key: "arrivalDate", label: "Arrival date", type: "DATE" });
   for (const p of PEOPLE) {
     await enrollParticipant(db, caller, {
       programKey: DEMO_PROGRAM_KEY,

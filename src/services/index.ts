@@ -1,4 +1,5 @@
 import { bucketService } from "./attributes.js";
+import { changeService } from "./changes.js";
 import { customFieldService } from "./custom-field.js";
 import { ledgerService } from "./ledger.js";
 import { nodeService } from "./node.js";
@@ -19,6 +20,7 @@ const SERVICES = {
   ledger: ledgerService,
   apiKeys: apiKeyService,
   nodes: nodeService,
+  changes: changeService,
 };
 
 export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import type { Caller } from "../auth/api-key.js";
 import { inTransaction, touched, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
@@ -67,9 +68,10 @@ async function requireParticipant(tx: Tx, id: string): Promise<Participant> {
  * and then compare payloads. The total's row lock orders concurrent debits, so a balance is never
  * read stale when checked against zero.
  */
-export async function postLedgerEntry(db: ScopedPrisma, workspaceId: string, input: LedgerEntryInput): Promise<LedgerEntry> {
+export async function postLedgerEntry(db: ScopedPrisma, caller: Caller, input: LedgerEntryInput): Promise<LedgerEntry> {
   checkEntry(input).throwIfAny();
-  return inTransaction(db, async (tx) => {
+  const { workspaceId } = caller;
+  return inTransaction(db, caller, async (tx) => {
     await requireParticipant(tx, input.participantId);
     const inserted = await appendEntry(tx, workspaceId, input);
     if (!inserted) {
@@ -101,7 +103,7 @@ async function moveTotal(tx: Tx, workspaceId: string, input: LedgerEntryInput): 
 
 export async function setTier(
   db: ScopedPrisma,
-  workspaceId: string,
+  caller: Caller,
   participantId: string,
   tier: { tierType: string; level: string; rank: number },
 ): Promise<Participant> {
@@ -110,7 +112,8 @@ export async function setTier(
   if (!tier.level.trim() || tier.level.length > 255) errors.add(["level"], "A level has 1 to 255 characters.");
   if (!Number.isInteger(tier.rank) || tier.rank < 0) errors.add(["rank"], "A rank is a whole number, 0 or more.");
   errors.throwIfAny();
-  return inTransaction(db, async (tx) => {
+  const { workspaceId } = caller;
+  return inTransaction(db, caller, async (tx) => {
     await requireParticipant(tx, participantId);
     const data = { level: tier.level.trim(), rank: tier.rank, updatedAt: new Date() };
     await upsertTier(tx, workspaceId, participantId, { tierType: tier.tierType, ...data });
@@ -138,12 +141,12 @@ export function ledgerService(scope: RequestScope) {
     /** Names its participant by `participantId`, or `programKey` with `serialNumber` or `participantExternalId`. */
     async post({ participantId, programKey, serialNumber, participantExternalId, ...entry }: LedgerEntryArgs) {
       const id = await participants.idOf({ id: participantId, programKey, serialNumber, externalId: participantExternalId });
-      return postLedgerEntry(db, caller.workspaceId, { ...entry, participantId: id });
+      return postLedgerEntry(db, caller, { ...entry, participantId: id });
     },
     /** Sets a tier and reads the participant back through the store with the client's plan. */
     async setTier(which: ParticipantLookup, tier: { tierType: string; level: string; rank: number }, plan: ReadPlan) {
       const id = await participants.idOf(which);
-      await setTier(db, caller.workspaceId, id, tier);
+      await setTier(db, caller, id, tier);
       return participants.readBack(id, plan);
     },
     /** A participant's running totals (balances, counters, bookings, payments) and tiers. */

@@ -1,9 +1,10 @@
 import type { NodeType } from "../stores/node-store.js";
+import { visibleTo } from "./changes.js";
 import type { RequestScope } from "./scope.js";
 import { isUuid } from "./validate.js";
 
 /** `node(id:)` for one request: any object of the caller's workspace by its id alone. */
-export function nodeService({ db, loaders, stores }: RequestScope) {
+export function nodeService({ db, caller, loaders, stores }: RequestScope) {
   function load(type: NodeType, id: string): Promise<object | null> {
     const where = { where: { id } };
     switch (type) {
@@ -19,6 +20,12 @@ export function nodeService({ db, loaders, stores }: RequestScope) {
         return db.ledgerEntry.findUnique(where);
       case "ApiKey":
         return db.apiKey.findUnique(where);
+      case "Change":
+        return stores.changes.byIds([id]).then(([change]) => (change ? visibleTo(caller, change) ?? null : null));
+      case "WebhookEndpoint":
+        return caller.scopes.has("admin") ? db.webhookEndpoint.findUnique(where) : Promise.resolve(null);
+      case "WebhookDelivery":
+        return caller.scopes.has("admin") ? db.webhookDelivery.findUnique(where) : Promise.resolve(null);
       case "Workspace":
         return db.workspace.findUnique(where);
     }

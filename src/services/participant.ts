@@ -45,7 +45,7 @@ export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input:
   if (input.person) checkPersonInput(input.person, ["input", "person"], errors);
   errors.throwIfAny();
 
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     const program = await requireProgram(tx, input.programKey);
     const definitions = await tx.customFieldDefinition.findMany({ where: { programId: program.id } });
     const values = checkCustomValues(definitions, input.customFields ?? [], ["input", "customFields"], errors);
@@ -121,7 +121,7 @@ export async function updateParticipant(
   const personInput: PersonInput = { ...(input.person ?? {}), ...shared };
   errors.throwIfAny();
 
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     const current = isUuid(id) ? await tx.participant.findUnique({ where: { id } }) : null;
     if (!current) throw new NotFound("Participant");
     const definitions = input.customFields
@@ -154,22 +154,20 @@ export async function updateParticipant(
 
 export async function setParticipantStatus(
   db: ScopedPrisma,
+  caller: Caller,
   id: string,
   status: Status,
   reason: string | null | undefined,
 ): Promise<void> {
   const { count } = isUuid(id)
-    ? await db.participant.updateMany({
-        where: { id },
-        data: statusChange(status, reason),
-      })
+    ? await inTransaction(db, caller, (tx) => tx.participant.updateMany({ where: { id }, data: statusChange(status, reason) }))
     : { count: 0 };
   if (count === 0) throw new NotFound("Participant");
 }
 
 /** Deletes a participant and, through the foreign keys, its custom values, ledger and tiers. */
-export async function deleteParticipant(db: ScopedPrisma, id: string): Promise<string> {
-  const { count } = isUuid(id) ? await db.participant.deleteMany({ where: { id } }) : { count: 0 };
+export async function deleteParticipant(db: ScopedPrisma, caller: Caller, id: string): Promise<string> {
+  const { count } = isUuid(id) ? await inTransaction(db, caller, (tx) => tx.participant.deleteMany({ where: { id } })) : { count: 0 };
   if (count === 0) throw new NotFound("Participant");
   return id;
 }
@@ -295,10 +293,10 @@ export function participantService(scope: RequestScope) {
     },
     async setStatus(which: ParticipantLookup, status: Status, reason: string | null | undefined, plan: ReadPlan) {
       const id = await idOf(which);
-      await setParticipantStatus(db, id, status, reason);
+      await setParticipantStatus(db, caller, id, status, reason);
       return readBack(id, plan);
     },
-    delete: async (which: ParticipantLookup) => deleteParticipant(db, await idOf(which)),
+    delete: async (which: ParticipantLookup) => deleteParticipant(db, caller, await idOf(which)),
     readBack,
   };
 }

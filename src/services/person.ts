@@ -7,7 +7,7 @@ import type { StoredValue } from "../stores/participant-store.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
-import { changeTags, markSeen, moveToPerson, setIdentities } from "../stores/person-writes.js";
+import { changeTags, markSeen, moveToPerson, recordMergeLinks, setIdentities } from "../stores/person-writes.js";
 import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
@@ -86,7 +86,7 @@ export async function createPerson(db: ScopedPrisma, caller: Caller, input: Pers
   const errors = new FieldErrors();
   const checked = checkInput(input, errors);
   errors.throwIfAny();
-  return inTransaction(db, (tx) => createPersonIn(tx, caller, checked));
+  return inTransaction(db, caller, (tx) => createPersonIn(tx, caller, checked));
 }
 
 async function createPersonIn(tx: Tx, caller: Caller, { data, ...beside }: CheckedPerson): Promise<Person> {
@@ -143,7 +143,7 @@ export async function updatePerson(
   expectedVersion?: number | null,
 ): Promise<Person> {
   // Checked inside the transaction: a partial location merges into the stored one.
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     const person = await requirePerson(tx, id);
     const errors = new FieldErrors();
     const checked = checkInput(input, errors, person);
@@ -172,7 +172,7 @@ export async function upsertPerson(
   checkInput(input, errors);
   errors.throwIfAny();
   const attempt = () =>
-    inTransaction(db, async (tx) => {
+    inTransaction(db, caller, async (tx) => {
       const existing = await tx.person.findFirst({ where: { externalId: key! } });
       const checkedErrors = new FieldErrors();
       const checked = checkInput({ ...input, externalId: key }, checkedErrors, existing);
@@ -185,11 +185,12 @@ export async function upsertPerson(
 
 export async function setPersonStatus(
   db: ScopedPrisma,
+  caller: Caller,
   id: string,
   status: Status,
   reason: string | null | undefined,
 ): Promise<Person> {
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     await requirePerson(tx, id);
     return tx.person.update({
       where: { id },
@@ -199,9 +200,9 @@ export async function setPersonStatus(
 }
 
 /** Deletes a person and, through the foreign keys, its attributes, participations and their data. */
-export async function deletePerson(db: ScopedPrisma, id: string): Promise<string> {
+export async function deletePerson(db: ScopedPrisma, caller: Caller, id: string): Promise<string> {
   if (!isUuid(id)) throw new NotFound("Person");
-  const { count } = await db.person.deleteMany({ where: { id } });
+  const { count } = await inTransaction(db, caller, (tx) => tx.person.deleteMany({ where: { id } }));
   if (count === 0) throw new NotFound("Person");
   return id;
 }
@@ -216,7 +217,7 @@ export async function setAttributes(
   const errors = new FieldErrors();
   const patch = checkAttributePatch(attributes, ["attributes"], errors);
   errors.throwIfAny();
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     const person = await requirePerson(tx, personId);
     const bucket = await usableBucket(tx, caller, bucketName);
     await mergePersonAttributes(tx, caller.workspaceId, person.id, bucket.id, patch);
@@ -277,8 +278,8 @@ export function personService({ db, caller, loaders }: RequestScope) {
     create: (input: PersonInput) => createPerson(db, caller, input),
     upsert: (externalId: string, input: PersonInput) => upsertPerson(db, caller, externalId, input),
     update: async (which: PersonLookup, input: PersonInput, expectedVersion?: number | null) => updatePerson(db, caller, await idOf(which), input, expectedVersion),
-    setStatus: async (which: PersonLookup, status: Status, reason: string | null | undefined) => setPersonStatus(db, await idOf(which), status, reason),
-    delete: async (which: PersonLookup) => deletePerson(db, await idOf(which)),
+    setStatus: async (which: PersonLookup, status: Status, reason: string | null | undefined) => setPersonStatus(db, caller, await idOf(which), status, reason),
+    delete: async (which: PersonLookup) => deletePerson(db, caller, await idOf(which)),
     merge: (sourceId: string, targetId: string) => mergePersons(db, caller, sourceId, targetId),
     setAttributes: async (which: PersonLookup, bucket: string, attributes: Record<string, unknown>) =>
       setAttributes(db, caller, await idOf(which), bucket, attributes),
@@ -299,7 +300,7 @@ const MERGED_FIELDS = [
  */
 export async function mergePersons(db: ScopedPrisma, caller: Caller, sourceId: string, targetId: string): Promise<Person> {
   if (sourceId === targetId) throw InvalidInput.field(["sourceId"], "A person cannot be merged into itself.");
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, caller, async (tx) => {
     // Both rows locked, in a fixed order, so that concurrent merges of the two wait, not deadlock.
     if (!isUuid(sourceId) || !isUuid(targetId)) throw new NotFound("Person");
     await tx.$queryRaw`SELECT id FROM person WHERE workspace_id = ${caller.workspaceId}::uuid AND id IN (${sourceId}::uuid, ${targetId}::uuid) ORDER BY id FOR UPDATE`;
@@ -312,6 +313,9 @@ export async function mergePersons(db: ScopedPrisma, caller: Caller, sourceId: s
     for (const field of MERGED_FIELDS) if (target[field] == null && source[field] != null) taken[field] = source[field];
     const earliest = [source.firstSeenAt, target.firstSeenAt].filter((d): d is Date => d !== null).sort((a, b) => +a - +b)[0];
     const latest = [source.lastSeenAt, target.lastSeenAt].filter((d): d is Date => d !== null).sort((a, b) => +b - +a)[0];
+    // Both persons' changes are recorded as MERGED, each naming the other.
+    await tx.$queryRaw`SELECT set_config('participant_graph.operation', 'MERGED', true)`;
+    await recordMergeLinks(tx, caller.workspaceId, source.id, target.id);
     // The source goes first: its external id is unique in the workspace until then.
     await tx.person.delete({ where: { id: source.id } });
     return tx.person.update({

@@ -1,3 +1,4 @@
+import { inTransaction } from "../db/transaction.js";
 import { Conflict, InvalidInput, NotFound } from "../errors.js";
 import type { Program } from "../generated/prisma/client.js";
 import { PROGRAM_SORT } from "../stores/sorts.js";
@@ -32,13 +33,13 @@ export function programService({ db, caller }: RequestScope) {
       }
       const name = checkName(input.name, ["input", "name"]);
       if (await db.program.findFirst({ where: { key: input.key } })) throw new Conflict(`A program with key "${input.key}" already exists.`);
-      return db.program.create({ data: { workspaceId: caller.workspaceId, key: input.key, name } });
+      return inTransaction(db, caller, (tx) => tx.program.create({ data: { workspaceId: caller.workspaceId, key: input.key, name } }));
     },
 
     async update(id: string, input: { name?: string | null }): Promise<Program> {
       if (input.name === null) throw InvalidInput.field(["input", "name"], "Cannot be null.");
       const name = input.name === undefined ? undefined : checkName(input.name, ["input", "name"]);
-      const { count } = isUuid(id) ? await db.program.updateMany({ where: { id }, data: { name, updatedAt: new Date() } }) : { count: 0 };
+      const { count } = isUuid(id) ? await inTransaction(db, caller, (tx) => tx.program.updateMany({ where: { id }, data: { name, updatedAt: new Date() } })) : { count: 0 };
       if (count === 0) throw new NotFound("Program");
       return db.program.findUniqueOrThrow({ where: { id } });
     },

@@ -57,7 +57,8 @@ export async function createApiKey(
   errors.throwIfAny();
   if (creator) assertWithinCreator(creator, input);
   const secret = generateSecret();
-  const apiKey = await db.apiKey.create({ data: { workspaceId, ...keyData(input, secret) } });
+  const data = { workspaceId, ...keyData(input, secret) };
+  const apiKey = await (creator ? inTransaction(db as ScopedPrisma, creator, (tx) => tx.apiKey.create({ data })) : db.apiKey.create({ data }));
   return { apiKey, secret };
 }
 
@@ -74,7 +75,7 @@ export function listApiKeys(db: ScopedPrisma | PrismaClient, workspaceId: string
  * the old key: from the next request on only the new secret works.
  */
 export async function rotateApiKey(db: ScopedPrisma, id: string, rotator: Caller): Promise<{ apiKey: ApiKey; secret: string }> {
-  return inTransaction(db, async (tx) => {
+  return inTransaction(db, rotator, async (tx) => {
     const key = isUuid(id) ? await tx.apiKey.findUnique({ where: { id } }) : null;
     if (!key || key.revokedAt) throw new NotFound("API key");
     const same: NewApiKey = { name: key.name, scopes: key.scopes as ScopeName[], buckets: key.bucketsRestricted ? key.buckets : null };
@@ -86,11 +87,11 @@ export async function rotateApiKey(db: ScopedPrisma, id: string, rotator: Caller
   });
 }
 
-export async function revokeApiKey(db: ScopedPrisma, id: string): Promise<ApiKey> {
+export async function revokeApiKey(db: ScopedPrisma, caller: Caller, id: string): Promise<ApiKey> {
   const key = isUuid(id) ? await db.apiKey.findUnique({ where: { id } }) : null;
   if (!key) throw new NotFound("API key");
   if (key.revokedAt) return key;
-  return db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+  return inTransaction(db, caller, (tx) => tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
 }
 
 /** A new tenant with its `default` attribute bucket and an admin key. */
@@ -114,7 +115,7 @@ export async function createWorkspace(
 export function apiKeyService({ db, caller }: RequestScope) {
   return {
     create: (input: NewApiKey) => createApiKey(db, caller.workspaceId, input, caller),
-    revoke: (id: string) => revokeApiKey(db, id),
+    revoke: (id: string) => revokeApiKey(db, caller, id),
     rotate: (id: string) => rotateApiKey(db, id, caller),
     list: (includeRevoked: boolean) => listApiKeys(db, caller.workspaceId, includeRevoked),
     /** The key of the request. */

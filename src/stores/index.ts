@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.js";
+import { changeStore } from "./change-store.js";
 import { customFieldStore } from "./custom-field-store.js";
 import { nodeStore } from "./node-store.js";
 import { participantStore } from "./participant-store.js";
@@ -9,6 +10,7 @@ export function createStores(db: Database, workspaceId: string) {
     participants: participantStore(db, workspaceId),
     customFields: customFieldStore(db, workspaceId),
     nodes: nodeStore(db, workspaceId),
+    changes: changeStore(db, workspaceId),
   };
 }
 

@@ -9,6 +9,9 @@ const NODE_TABLES = {
   CustomFieldDefinition: "custom_field_definition",
   LedgerEntry: "ledger_entry",
   ApiKey: "api_key",
+  Change: "change",
+  WebhookEndpoint: "webhook_endpoint",
+  WebhookDelivery: "webhook_delivery",
 } as const;
 
 export type NodeType = keyof typeof NODE_TABLES | "Workspace";

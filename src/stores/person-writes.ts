@@ -87,3 +87,10 @@ export async function moveToPerson(tx: Tx, workspaceId: string, sourceId: string
       AND system NOT IN (SELECT system FROM person_identity WHERE person_id = ${targetId}::uuid)`;
   return [];
 }
+
+/** The field changes that tie a merge's two persons together in their histories. */
+export async function recordMergeLinks(tx: Tx, workspaceId: string, sourceId: string, targetId: string): Promise<void> {
+  const link = (path: string, id: string) => JSON.stringify([{ path: [path], before: null, after: id }]);
+  await tx.$executeRaw`SELECT record_change(${workspaceId}::uuid, 'PERSON', ${sourceId}::uuid, NULL, 'MERGED', ${link("mergedInto", targetId)}::jsonb, NULL),
+    record_change(${workspaceId}::uuid, 'PERSON', ${targetId}::uuid, NULL, 'MERGED', ${link("mergedFrom", sourceId)}::jsonb, NULL)`;
+}
