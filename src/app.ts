@@ -9,7 +9,7 @@ import { createRateLimiter, rateLimitHeaders, type RateLimitDecision, type RateL
 import { ScopedClients } from "./auth/tenant-scope.js";
 import { compatApi } from "./compat/index.js";
 import { useCompiledExecution } from "./compiled-execution.js";
-import type { Config } from "./config.js";
+import { DEFAULT_WEBHOOKS, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
 import { errorHandling } from "./error-handling.js";
@@ -35,7 +35,7 @@ import { changeEvents, type ChangeEvents } from "./events/change-events.js";
 export interface AppDeps {
   db: Database;
   config: Pick<Config, "graphiql"> &
-    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader">>;
+    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader" | "webhooks">>;
   logger: Logger;
   /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
   rateLimiter?: RateLimiter;
@@ -99,7 +99,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const requestScope = (caller: Caller) => {
     const scopedDb = scoped.for(caller.workspaceId);
     const stores = createStores(db, caller.workspaceId);
-    const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds, events };
+    const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds, events, webhooks: config.webhooks ?? DEFAULT_WEBHOOKS };
     return { scope, services: createServices(scope) };
   };
 

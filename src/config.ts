@@ -31,6 +31,9 @@ const EnvSchema = z.object({
   MAX_ALIASES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxAliases),
   MAX_TOKENS: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxTokens),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxBodyBytes),
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().max(3600).default(5),
+  WEBHOOK_RETRY_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
 });
 
 export type DatabaseConfig =
@@ -62,7 +65,19 @@ export interface Config {
   /** How long a stopping server waits for the requests in flight. */
   shutdownTimeoutMs: number;
   limits: QueryLimits;
+  webhooks: WebhookConfig;
 }
+
+export interface WebhookConfig {
+  /** Loopback, private and link-local targets, refused unless allowed (tests, development). */
+  allowPrivate: boolean;
+  /** The first retry's delay; each later one doubles it. */
+  retryBaseSeconds: number;
+  /** How long a delivery is retried before it is FAILED. */
+  retryHours: number;
+}
+
+export const DEFAULT_WEBHOOKS: WebhookConfig = { allowPrivate: false, retryBaseSeconds: 5, retryHours: 24 };
 
 /** Reads the environment once into a typed config; an invalid variable stops start-up with its name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -101,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.MAX_BODY_BYTES,
       introspection: e.INTROSPECTION,
     },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS, retryHours: e.WEBHOOK_RETRY_HOURS },
   };
 }
 

@@ -10,6 +10,8 @@ import { runWithTally } from "./db/statement-counter.js";
 import type { Logger } from "./logger.js";
 import { memoryQueryStore, redisQueryStore } from "./persisted-queries.js";
 import { ensureDemo } from "./services/demo.js";
+import { changeEvents } from "./events/change-events.js";
+import { startWebhookWorker } from "./webhooks/worker.js";
 
 // Stopping: accept for up to ACCEPT_GRACE_MS until DRAIN_QUIET_MS pass without a new request,
 // then wait up to the drain timeout (`SHUTDOWN_TIMEOUT_MS`, 30 s) for the requests in flight,
@@ -42,7 +44,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     config.seedDemo ? await ensureDemo(db.prisma, config.demoKeyDir) : undefined;
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, logger });
   const queryStore = config.redisUrl ? redisQueryStore(config.redisUrl) : memoryQueryStore();
+  const events = changeEvents(config.redisUrl);
+  const webhookWorker = await startWebhookWorker({ db, database: config.database, webhooks: config.webhooks, logger });
   const app = createApp({
+    events,
     db,
     config,
     logger,
@@ -87,7 +92,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       while (active > 0 && Date.now() < deadline) await sleep(20);
       server.closeAllConnections();
       await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS)]);
-      await Promise.race([Promise.allSettled([rateLimiter.close(), queryStore.close(), db.close()]), sleep(CLOSE_TIMEOUT_MS)]);
+      await Promise.race([webhookWorker.stop(), sleep(CLOSE_TIMEOUT_MS)]);
+      await Promise.race([Promise.allSettled([rateLimiter.close(), queryStore.close(), events.close(), db.close()]), sleep(CLOSE_TIMEOUT_MS)]);
     })());
   return { url, server, db, demoApiKey, stop };
 }

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { ApiKey, CustomFieldDefinition, LedgerTotal, ParticipantTier, Person, PersonAttribute, PersonFieldValue, PersonIdentity, Program } from "../generated/prisma/client.js";
 import { isUuid } from "../services/validate.js";
+import type { ChangeRow } from "../stores/change-store.js";
 import type { Stores } from "../stores/index.js";
 import { EVERYTHING, type ParticipantRow, type StoredValue } from "../stores/participant-store.js";
 
@@ -34,6 +35,7 @@ const uuids = (ids: string[]) => ids.filter(isUuid);
 export function createLoaders(db: ScopedPrisma, stores: Stores) {
   return {
     apiKeyById: byKey<string, ApiKey>((ids) => db.apiKey.findMany({ where: { id: { in: uuids(ids) } } }), (k) => k.id),
+    changeById: byKey<string, ChangeRow>((ids) => stores.changes.byIds(uuids(ids)), (c) => c.id),
     personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: uuids(ids) } } }), (p) => p.id),
     personByExternalId: byKey<string, Person>((ids) => db.person.findMany({ where: { externalId: { in: ids } } }), (p) => p.externalId!),
     programById: byKey<string, Program>((ids) => db.program.findMany({ where: { id: { in: uuids(ids) } } }), (p) => p.id),

@@ -12,13 +12,10 @@ export const ChangeOperationEnum = builder.enumType(ChangeOperation, { name: "Ch
 
 type FieldChangeShape = ChangeRow["fields"][number];
 
-// A row's own columns are recorded by their database names; the graph's are camelCase.
-const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
-
 const FieldChangeRef = builder.objectRef<FieldChangeShape>("FieldChange").implement({
   description: 'One changed value: ["email"], ["attributes", bucket, key], ["customFields", key], ["tags"] (a set), ….',
   fields: (t) => ({
-    path: t.stringList({ resolve: (f) => (f.path.length === 1 ? [camel(f.path[0]!)] : f.path) }),
+    path: t.exposeStringList("path"),
     before: t.field({ type: "JSON", nullable: true, resolve: (f) => f.before ?? null }),
     after: t.field({ type: "JSON", nullable: true, resolve: (f) => f.after ?? null }),
   }),

@@ -9,6 +9,7 @@ import "./person-field.js";
 import "./participant.js";
 import "./ledger.js";
 import "./change.js";
+import "./webhook.js";
 import "./node.js";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { lexicographicSortSchema, type GraphQLSchema } from "graphql";

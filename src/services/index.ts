@@ -7,6 +7,7 @@ import { participantService } from "./participant.js";
 import { personService } from "./person.js";
 import { programService } from "./program.js";
 import type { RequestScope } from "./scope.js";
+import { webhookService } from "./webhooks.js";
 import { apiKeyService } from "./workspace.js";
 
 export type { RequestScope } from "./scope.js";
@@ -21,6 +22,7 @@ const SERVICES = {
   apiKeys: apiKeyService,
   nodes: nodeService,
   changes: changeService,
+  webhooks: webhookService,
 };
 
 export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };

@@ -1,5 +1,6 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
+import type { WebhookConfig } from "../config.js";
 import type { ChangeEvents } from "../events/change-events.js";
 import type { Loaders } from "../loaders/index.js";
 import type { Stores } from "../stores/index.js";
@@ -18,4 +19,6 @@ export interface RequestScope {
   programIds: ProgramIdCache;
   /** Word of committed changes, for live readers. */
   events: ChangeEvents;
+  /** How webhook targets are checked. */
+  webhooks: WebhookConfig;
 }

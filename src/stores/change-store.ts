@@ -37,6 +37,13 @@ const COLUMNS = sql`id, position::text AS position, entity_type AS "entityType",
  */
 const SETTLED = sql`position < pg_snapshot_xmin(pg_current_snapshot())::text::numeric * 1000000000`;
 
+// A row's own columns are recorded by their database names; the graph's are camelCase.
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+async function changes(read: Promise<ChangeRow[]>): Promise<ChangeRow[]> {
+  return (await read).map((row) => ({ ...row, fields: row.fields.map((f) => (f.path.length === 1 ? { ...f, path: [camel(f.path[0]!)] } : f)) }));
+}
+
 // In the text, not a parameter, so that PostgreSQL keeps one generic plan per page size.
 const limitOf = (limit: number) => raw(` LIMIT ${Math.trunc(limit)}`);
 
@@ -58,12 +65,12 @@ export function changeStore(db: Database, workspaceId: string) {
     /** The feed, oldest first, after a position; one row more than asked, to tell whether more follow. */
     feed(criteria: ChangeCriteria, after: string | null, limit: number): Promise<ChangeRow[]> {
       const from = after === null ? sql`TRUE` : sql`position > ${after}::numeric`;
-      return rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${and([workspace, from, SETTLED, ...narrowed(criteria)])} ORDER BY position${limitOf(limit)}`);
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${and([workspace, from, SETTLED, ...narrowed(criteria)])} ORDER BY position${limitOf(limit)}`));
     },
     /** One entity's changes, newest first, before a position. */
     history(entityId: string, before: string | null, limit: number): Promise<ChangeRow[]> {
       const to = before === null ? sql`TRUE` : sql`position < ${before}::numeric`;
-      return rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${join([workspace, sql`entity_id = ${entityId}::uuid`, to], " AND ")} ORDER BY position DESC${limitOf(limit)}`);
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${join([workspace, sql`entity_id = ${entityId}::uuid`, to], " AND ")} ORDER BY position DESC${limitOf(limit)}`));
     },
     /** How many changes the feed holds with these criteria (one entity's history: `entityId` alone). */
     async count(criteria: ChangeCriteria, settled = true): Promise<number> {
@@ -77,7 +84,7 @@ export function changeStore(db: Database, workspaceId: string) {
       return row!.position;
     },
     async byIds(ids: readonly string[]): Promise<ChangeRow[]> {
-      return rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${workspace} AND id = ANY(${ids as string[]}::uuid[])`);
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${workspace} AND id = ANY(${ids as string[]}::uuid[])`));
     },
   };
 }

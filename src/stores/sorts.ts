@@ -22,6 +22,7 @@ export const PARTICIPANT_SORTS = {
 
 export const PROGRAM_SORT: SortSpec = { list: "programs", path: ["createdAt"], direction: "asc", kind: "date", nullable: false };
 export const LEDGER_SORT: SortSpec = { list: "ledger", path: ["createdAt"], direction: "desc", kind: "date", nullable: false };
+export const DELIVERY_SORT: SortSpec = { list: "deliveries", path: ["createdAt"], direction: "desc", kind: "date", nullable: false };
 
 /** An ordering as a client asked for it: a field of the table and a direction. */
 export function sortOf<F extends string>(sorts: Sorts<F>, order: { field: F; direction: "ASC" | "DESC" }): SortSpec {

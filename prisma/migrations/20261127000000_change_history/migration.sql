@@ -70,7 +70,8 @@ CREATE TABLE "webhook_delivery" (
     CONSTRAINT "webhook_delivery_endpoint_id_fkey" FOREIGN KEY ("endpoint_id") REFERENCES "webhook_endpoint"("id") ON DELETE CASCADE ON UPDATE CASCADE,
     CONSTRAINT "webhook_delivery_change_id_fkey" FOREIGN KEY ("change_id") REFERENCES "change"("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
-CREATE INDEX "webhook_delivery_pending" ON "webhook_delivery" ("endpoint_id", "position") WHERE "status" = 'PENDING';
+CREATE INDEX "webhook_delivery_pending" ON "webhook_delivery" ("endpoint_id", "entity_id", "position") WHERE "status" = 'PENDING';
+CREATE INDEX "webhook_delivery_due" ON "webhook_delivery" ("next_attempt_at") WHERE "status" = 'PENDING';
 CREATE INDEX "webhook_delivery_endpoint_id_created_at_id_idx" ON "webhook_delivery" ("endpoint_id", "created_at" DESC, "id" DESC);
 CREATE INDEX "webhook_delivery_change_id_idx" ON "webhook_delivery" ("change_id");
 
@@ -229,13 +230,23 @@ CREATE TRIGGER participant_tier_changes AFTER INSERT OR UPDATE OR DELETE ON part
 CREATE TRIGGER ledger_entry_changes AFTER INSERT ON ledger_entry FOR EACH ROW
   EXECUTE FUNCTION part_row_changed('PARTICIPANT', 'participant_id', 'LEDGER_POSTED');
 
+-- On PostgreSQL the job engine (graphile-worker, whose schema the server installs) wakes a worker
+-- on any instance; without it (the embedded database) the server works the outbox table itself
+-- (webhooks/worker.ts). One job per delivery, keyed by it: never two queued for one delivery.
+CREATE FUNCTION enqueue_webhook_delivery(delivery UUID, run_at TIMESTAMPTZ) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+  IF to_regnamespace('graphile_worker') IS NOT NULL THEN
+    PERFORM graphile_worker.add_job('deliver_webhook', json_build_object('deliveryId', delivery), run_at := run_at, job_key := delivery::TEXT);
+  END IF;
+END $$;
+
 -- At commit, once per change: drop a change that came to nothing, take the entity's final
 -- version, and queue a delivery for every endpoint that wants it (the outbox), in the same
 -- transaction as the change.
 CREATE FUNCTION change_committing() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
   c "change";
-  endpoint UUID;
+  delivery UUID;
 BEGIN
   SELECT * INTO c FROM "change" WHERE id = NEW.id;
   IF NOT FOUND THEN RETURN NULL; END IF;
@@ -248,21 +259,16 @@ BEGIN
   ELSIF c.entity_type = 'PARTICIPANT' AND c.operation <> 'DELETED' THEN
     UPDATE "change" SET version = (SELECT version FROM participant WHERE id = c.entity_id) WHERE id = c.id;
   END IF;
-  FOR endpoint IN
+  FOR delivery IN
     INSERT INTO webhook_delivery (workspace_id, endpoint_id, change_id, entity_id, position, next_attempt_at)
     SELECT c.workspace_id, e.id, c.id, c.entity_id, c.position, now()
     FROM webhook_endpoint e
     WHERE e.workspace_id = c.workspace_id AND e.enabled
       AND (e.entity_types IS NULL OR c.entity_type = ANY (e.entity_types))
       AND (e.operations IS NULL OR c.operation = ANY (e.operations))
-    RETURNING endpoint_id
+    RETURNING id
   LOOP
-    -- On PostgreSQL the job engine's queue wakes a worker on any instance; without it (the
-    -- embedded database) the server works the outbox table itself.
-    IF to_regnamespace('graphile_worker') IS NOT NULL THEN
-      PERFORM graphile_worker.add_job('deliver_webhooks', json_build_object('endpointId', endpoint),
-        queue_name := 'webhook:' || endpoint, job_key := 'webhook:' || endpoint, job_key_mode := 'replace');
-    END IF;
+    PERFORM enqueue_webhook_delivery(delivery, now());
   END LOOP;
   RETURN NULL;
 END $$;
