@@ -54,6 +54,23 @@ const rateLimits = new WeakMap<Request, RateLimitDecision>();
 const startedAt = new WeakMap<Request, number>();
 const PROBES = new Set(["/health", "/ready", "/metrics"]);
 
+/**
+ * Compression for every response but streams (subscriptions over server-sent events, incremental
+ * delivery): a compressor holds small events back until its buffer fills, so a subscriber would
+ * wait for kilobytes of changes before it saw the first.
+ */
+function compressedExceptStreams(): Plugin {
+  const compression = useContentEncoding() as Plugin;
+  return {
+    ...compression,
+    onResponse(payload) {
+      const type = payload.response.headers.get("content-type") ?? "";
+      if (type.startsWith("text/event-stream") || type.startsWith("multipart/mixed")) return;
+      return compression.onResponse?.(payload);
+    },
+  };
+}
+
 /** `to` stands in for `from` once the request gate hands on a copy with the body buffered. */
 function carryRequestState(from: Request, to: Request): void {
   carryRequestId(from, to);
@@ -135,7 +152,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       // After CSRF prevention: a cross-site request is refused as such before its key is looked at.
       gate.plugin,
       // Responses compressed for clients that accept it (GraphiQL's 9 MB of scripts, large pages).
-      useContentEncoding(),
+      compressedExceptStreams(),
       // Trusted documents when a file lists them; otherwise any client may register its queries.
       config.persistedOperations ? trustedDocuments(config.persistedOperations) : automaticPersistedQueries(queryStore ?? memoryQueryStore()),
       ...queryLimitPlugins(limits),

@@ -12,6 +12,7 @@ import { memoryQueryStore, redisQueryStore } from "./persisted-queries.js";
 import { ensureDemo } from "./services/demo.js";
 import { changeEvents } from "./events/change-events.js";
 import { startWebhookWorker } from "./webhooks/worker.js";
+import { serveGraphqlWs } from "./graphql-ws.js";
 
 // Stopping: accept for up to ACCEPT_GRACE_MS until DRAIN_QUIET_MS pass without a new request,
 // then wait up to the drain timeout (`SHUTDOWN_TIMEOUT_MS`, 30 s) for the requests in flight,
@@ -67,6 +68,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (draining) res.setHeader("connection", "close");
     runWithTally({ count: 0 }, () => app(req, res));
   });
+  // Over WebSocket only when any operation may run: a list of trusted documents is enforced on
+  // HTTP requests, where subscriptions also work (server-sent events).
+  const sockets = config.persistedOperations?.only ? undefined : serveGraphqlWs(server, app, db, config.limits.maxBodyBytes);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);
@@ -88,6 +92,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // Then stop accepting, without http.Server#close's closing of idle sockets, and let every
       // request in flight finish.
       net.Server.prototype.close.call(server);
+      // Subscriptions (server-sent events, WebSockets) would otherwise never finish.
+      events.stopListening();
+      await Promise.race([sockets?.close(), sleep(CLOSE_TIMEOUT_MS)]);
       const deadline = Date.now() + config.shutdownTimeoutMs;
       while (active > 0 && Date.now() < deadline) await sleep(20);
       server.closeAllConnections();

@@ -10,41 +10,67 @@ import { Redis } from "ioredis";
  */
 export interface ChangeEvents {
   committed(workspaceId: string): void;
-  /** Waits for word about a workspace, or at most `ms`. */
+  /** Ends every listener (live readers finish, so that a stopping server can drain). */
+  stopListening(): void;
+  /** Word about one workspace, waited for at most `lookEveryMs` at a time. */
   listen(workspaceId: string): Listener;
   close(): Promise<void>;
 }
 
 export interface Listener {
-  next(ms: number): Promise<void>;
+  /** Resolves on word, or when it is time to look anyway: true; false once the server is stopping. */
+  next(): Promise<boolean>;
   close(): void;
 }
 
 type Topics = { changes: [workspaceId: string, payload: true] };
 
-export function changeEvents(redisUrl?: string): ChangeEvents {
+/** How long a reader waits for word before it looks at the feed on its own. */
+const LOOK_EVERY_MS = 2_000;
+
+export function changeEvents(redisUrl?: string, { lookEveryMs = LOOK_EVERY_MS } = {}): ChangeEvents {
   // The event target needs clients that queue commands while they connect (unlike the request
   // path's clients, db/redis.ts): a subscription made at start-up must not be lost.
-  const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
+  // No ready check: its INFO, sent when a connection opens, would fail on a client whose
+  // SUBSCRIBE went out first, and the client would drop the subscription reconnecting.
+  const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl, { enableReadyCheck: false })] : [];
   for (const client of clients) client.on("error", () => {});
   const pubsub = createPubSub<Topics>(clients.length ? { eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) } : {});
+  let stopping = false;
+  const stopped = new Set<() => void>();
   return {
     committed: (workspaceId) => pubsub.publish("changes", workspaceId, true),
+    stopListening() {
+      stopping = true;
+      for (const stop of stopped) stop();
+    },
     listen(workspaceId) {
       const words = pubsub.subscribe("changes", workspaceId)[Symbol.asyncIterator]();
-      let pending: Promise<unknown> | undefined;
+      // Subscribed at once: word sent before the first wait is not missed.
+      let pending: Promise<IteratorResult<unknown>> | undefined = words.next();
       return {
-        async next(ms) {
+        async next() {
+          if (stopping) return false;
           pending ??= words.next();
           let timer: NodeJS.Timeout | undefined;
-          const woke = await Promise.race([pending.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+          let stop: (() => void) | undefined;
+          const woke = await Promise.race([
+            pending.then((word) => (word.done ? "closed" : "word")),
+            new Promise<"look" | "stop">((resolve) => {
+              timer = setTimeout(resolve, lookEveryMs, "look");
+              stopped.add((stop = () => resolve("stop")));
+            }),
+          ]);
           clearTimeout(timer);
-          if (woke) pending = undefined;
+          stopped.delete(stop!);
+          if (woke === "word") pending = undefined;
+          return woke !== "closed" && !stopping;
         },
         close: () => void words.return?.(),
       };
     },
     async close() {
+      this.stopListening();
       await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     },
   };

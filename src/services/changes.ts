@@ -1,4 +1,5 @@
 import { keyStillValid, mayUseBucket, type Caller } from "../auth/api-key.js";
+import { Repeater } from "graphql-yoga";
 import { InvalidInput, Unauthenticated } from "../errors.js";
 import type { ChangeCriteria, ChangeRow } from "../stores/change-store.js";
 import { PAGE_SIZE, type Page } from "./pagination.js";
@@ -7,8 +8,6 @@ import { isUuid } from "./validate.js";
 
 /** The feed's filter as clients give it: a program by its key. */
 export type ChangeFilterInput = Omit<ChangeCriteria, "programId"> & { programKey?: string | null };
-
-const LOOK_AGAIN_MS = 2_000;
 
 // Keys and webhook endpoints are the admin's business, like the queries that list them.
 const ADMIN_ONLY = new Set(["API_KEY", "WEBHOOK_ENDPOINT"]);
@@ -89,6 +88,13 @@ export function changeService({ db, caller, stores, programIds, events }: Reques
     return { ...filter, entityTypes, programId };
   }
 
+  /** The changes after a position the key may see, and the position reached. */
+  async function since(position: string, filter: ChangeFilterInput | null | undefined): Promise<{ changes: ChangeRow[]; reached: string }> {
+    const where = await criteria(filter);
+    const read = where ? await stores.changes.feed(where, position, PAGE_SIZE.max) : [];
+    return { changes: read.flatMap((row) => visibleTo(caller, row) ?? []), reached: read.at(-1)?.position ?? position };
+  }
+
   return {
     /** The feed, oldest first, from a cursor on. Criteria that match nothing give an empty page. */
     async feed(args: { first?: number | null; after?: string | null; filter?: ChangeFilterInput | null }): Promise<Page<ChangeRow>> {
@@ -107,33 +113,33 @@ export function changeService({ db, caller, stores, programIds, events }: Reques
       return changePage(caller, read, size, args.after, () => stores.changes.count({ entityId }, false));
     },
 
-    /** For subscriptions: the changes after a position the key may see, and the position reached. */
-    async since(position: string, filter: ChangeFilterInput | null | undefined, limit = PAGE_SIZE.max): Promise<{ changes: ChangeRow[]; reached: string }> {
-      const where = await criteria(filter);
-      const read = where ? await stores.changes.feed(where, position, limit) : [];
-      return { changes: read.flatMap((row) => visibleTo(caller, row) ?? []), reached: read.at(-1)?.position ?? position };
-    },
-
     /**
      * Changes as they commit, after replaying those after `after` (or from now on without it).
      * Between words from writers it looks on its own every few seconds (writes from the command
-     * line, a lost word); each look re-checks the key, and a revoked key ends the subscription.
+     * line, a lost word, a transaction that settled later); each look re-checks the key, and a
+     * revoked key ends the subscription.
      */
-    async *live(filter: ChangeFilterInput | null | undefined, after: string | null | undefined): AsyncGenerator<ChangeRow> {
-      let position = after != null ? positionOf(after) : await stores.changes.horizon();
-      const listener = events.listen(caller.workspaceId);
-      try {
-        for (;;) {
-          if (!(await keyStillValid(db, caller.apiKeyId))) throw new Unauthenticated("The API key was revoked.");
-          const { changes, reached } = await this.since(position, filter);
-          const moved = reached !== position;
-          position = reached;
-          yield* changes;
-          if (!moved) await listener.next(LOOK_AGAIN_MS);
+    live(filter: ChangeFilterInput | null | undefined, after: string | null | undefined): AsyncIterable<ChangeRow> {
+      // A Repeater, not a generator: a client that goes away stops it at once, even while it waits.
+      return new Repeater<ChangeRow>(async (push, stop) => {
+        let stopped = false;
+        void stop.then(() => (stopped = true));
+        let position = after != null ? positionOf(after) : await stores.changes.horizon();
+        const listener = events.listen(caller.workspaceId);
+        try {
+          while (!stopped) {
+            if (!(await keyStillValid(db, caller.apiKeyId))) throw new Unauthenticated("The API key was revoked.");
+            const { changes, reached } = await since(position, filter);
+            const moved = reached !== position;
+            position = reached;
+            for (const change of changes) await push(change);
+            if (!moved && !(await Promise.race([listener.next(), stop.then(() => false)]))) break;
+          }
+        } finally {
+          listener.close();
         }
-      } finally {
-        listener.close();
-      }
+        stop();
+      });
     },
   };
 }
