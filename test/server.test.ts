@@ -1,23 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { startServer, type RunningServer } from "../src/server.js";
 import { runCli, startCliServer, type Served } from "./support/cli.js";
 import { databaseKind } from "./support/harness.js";
-import { freshPostgresDatabase } from "./support/postgres.js";
-
-/** Environment for a server of the suite's kind, on a database of its own. */
-async function isolatedEnv(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
-  if (databaseKind === "postgres") {
-    const { url, drop } = await freshPostgresDatabase(process.env.DATABASE_URL!);
-    return { env: { DATABASE_URL: url }, cleanup: drop };
-  }
-  const dir = mkdtempSync(join(tmpdir(), "participant-graph-"));
-  return { env: { DATABASE_URL: "", DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-}
+import { isolatedEnv } from "./support/isolated.js";
 
 async function post(url: string, query: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${url}/graphql`, {
