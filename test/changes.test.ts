@@ -104,6 +104,24 @@ describe("a change for every write", () => {
     expect((await feed(tenant, { first: 100 })).totalCount).toBe(before);
   });
 
+  it("records a dialect's writes with its source, and the command line's with no actor", async () => {
+    const tenant = await h.workspace();
+    await tenant.ok(`mutation { createAttributeBucket(name: "end_user_read_write") { name } }`);
+    const person = await createPerson(tenant);
+    const response = await h.app.fetch(`http://test/compat/slashid/persons/${person.id}/attributes/end_user_read_write`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${tenant.adminKey}`, "slashid-orgid": tenant.workspaceId, "x-request-id": "slash-1" },
+      body: JSON.stringify({ theme: "dark" }),
+    });
+    expect(response.status).toBe(204);
+    const [latest] = await history(tenant, person.id);
+    expect(latest).toMatchObject({ source: "rest:slashid", requestId: "slash-1", operation: "UPDATED" });
+    expect(field(latest, "attributes", "end_user_read_write", "theme")).toMatchObject({ after: "dark" });
+    // The workspace, its default bucket and first key were made by the command line (createWorkspace).
+    const { changes } = await tenant.ok(`{ changes(first: 1) { edges { node { entityType source actor { id } } } } }`);
+    expect(changes.edges[0].node).toEqual({ entityType: "ATTRIBUTE_BUCKET", source: "cli", actor: null });
+  });
+
   it("records MERGED on both persons of a merge", async () => {
     const tenant = await h.workspace();
     const source = await createPerson(tenant, { email: "dup@example.com" });

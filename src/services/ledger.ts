@@ -115,6 +115,8 @@ export async function setTier(
   const { workspaceId } = caller;
   return inTransaction(db, caller, async (tx) => {
     await requireParticipant(tx, participantId);
+    // The version moves first, so that the change recorded below carries the new one.
+    const participant = await tx.participant.update({ where: { id: participantId }, data: touched() });
     const data = { level: tier.level.trim(), rank: tier.rank, updatedAt: new Date() };
     await upsertTier(tx, workspaceId, participantId, { tierType: tier.tierType, ...data });
     // The ledger shows every tier change: asset = tier type, note = level, amount = rank.
@@ -129,7 +131,7 @@ export async function setTier(
         note: data.level,
       },
     });
-    return tx.participant.update({ where: { id: participantId }, data: touched() });
+    return participant;
   });
 }
 

@@ -220,8 +220,10 @@ export async function setAttributes(
   return inTransaction(db, caller, async (tx) => {
     const person = await requirePerson(tx, personId);
     const bucket = await usableBucket(tx, caller, bucketName);
+    // The version moves first, so that the change recorded below carries the new one.
+    const touchedPerson = await tx.person.update({ where: { id: person.id }, data: touched() });
     await mergePersonAttributes(tx, caller.workspaceId, person.id, bucket.id, patch);
-    return tx.person.update({ where: { id: person.id }, data: touched() });
+    return touchedPerson;
   });
 }
 

@@ -65,12 +65,12 @@ export function changeStore(db: Database, workspaceId: string) {
     /** The feed, oldest first, after a position; one row more than asked, to tell whether more follow. */
     feed(criteria: ChangeCriteria, after: string | null, limit: number): Promise<ChangeRow[]> {
       const from = after === null ? sql`TRUE` : sql`position > ${after}::numeric`;
-      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${and([workspace, from, SETTLED, ...narrowed(criteria)])} ORDER BY position${limitOf(limit)}`));
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${and([workspace, from, SETTLED, ...narrowed(criteria)])} ORDER BY change.position${limitOf(limit)}`));
     },
     /** One entity's changes, newest first, before a position. */
     history(entityId: string, before: string | null, limit: number): Promise<ChangeRow[]> {
       const to = before === null ? sql`TRUE` : sql`position < ${before}::numeric`;
-      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${join([workspace, sql`entity_id = ${entityId}::uuid`, to], " AND ")} ORDER BY position DESC${limitOf(limit)}`));
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${join([workspace, sql`entity_id = ${entityId}::uuid`, to], " AND ")} ORDER BY change.position DESC${limitOf(limit)}`));
     },
     /** How many changes the feed holds with these criteria (one entity's history: `entityId` alone). */
     async count(criteria: ChangeCriteria, settled = true): Promise<number> {

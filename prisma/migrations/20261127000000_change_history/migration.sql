@@ -122,7 +122,17 @@ BEGIN
     operation := 'MERGED';
   END IF;
   IF p_fields = '[]' AND operation NOT IN ('CREATED', 'DELETED', 'MERGED') THEN
+    -- The row only moved its version (written after the parts that changed): the change says so.
+    IF p_version IS NOT NULL THEN
+      UPDATE "change" SET version = p_version WHERE xid = pg_current_xact_id() AND entity_id = p_entity AND version IS DISTINCT FROM p_version;
+    END IF;
     RETURN;
+  END IF;
+  -- A part of a person or participant changed: the entity's version as it stands now.
+  IF p_version IS NULL AND p_type = 'PERSON' THEN
+    p_version := (SELECT version FROM person WHERE id = p_entity);
+  ELSIF p_version IS NULL AND p_type = 'PARTICIPANT' THEN
+    p_version := (SELECT version FROM participant WHERE id = p_entity);
   END IF;
   INSERT INTO "change" (workspace_id, position, entity_type, entity_id, program_id, operation, fields, actor_key_id, source, request_id, version)
   VALUES (p_workspace, change_position(), p_type, p_entity, p_program, operation, p_fields,
@@ -240,8 +250,7 @@ BEGIN
   END IF;
 END $$;
 
--- At commit, once per change: drop a change that came to nothing, take the entity's final
--- version, and queue a delivery for every endpoint that wants it (the outbox), in the same
+-- At commit, once per change: drop a change that came to nothing, and queue a delivery for every endpoint that wants it (the outbox), in the same
 -- transaction as the change.
 CREATE FUNCTION change_committing() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 DECLARE
@@ -253,11 +262,6 @@ BEGIN
   IF c.fields = '[]' AND c.operation NOT IN ('CREATED', 'DELETED', 'MERGED') THEN
     DELETE FROM "change" WHERE id = c.id;
     RETURN NULL;
-  END IF;
-  IF c.entity_type = 'PERSON' AND c.operation <> 'DELETED' THEN
-    UPDATE "change" SET version = (SELECT version FROM person WHERE id = c.entity_id) WHERE id = c.id;
-  ELSIF c.entity_type = 'PARTICIPANT' AND c.operation <> 'DELETED' THEN
-    UPDATE "change" SET version = (SELECT version FROM participant WHERE id = c.entity_id) WHERE id = c.id;
   END IF;
   FOR delivery IN
     INSERT INTO webhook_delivery (workspace_id, endpoint_id, change_id, entity_id, position, next_attempt_at)
