@@ -128,12 +128,6 @@ BEGIN
     END IF;
     RETURN;
   END IF;
-  -- A part of a person or participant changed: the entity's version as it stands now.
-  IF p_version IS NULL AND p_type = 'PERSON' THEN
-    p_version := (SELECT version FROM person WHERE id = p_entity);
-  ELSIF p_version IS NULL AND p_type = 'PARTICIPANT' THEN
-    p_version := (SELECT version FROM participant WHERE id = p_entity);
-  END IF;
   INSERT INTO "change" (workspace_id, position, entity_type, entity_id, program_id, operation, fields, actor_key_id, source, request_id, version)
   VALUES (p_workspace, change_position(), p_type, p_entity, p_program, operation, p_fields,
           nullif(current_setting('participant_graph.actor', true), '')::UUID,
@@ -197,6 +191,7 @@ DECLARE
   before JSONB := 'null';
   after JSONB := 'null';
   program UUID;
+  owner_version INTEGER;
 BEGIN
   CASE TG_TABLE_NAME
     WHEN 'person_attribute' THEN
@@ -217,12 +212,15 @@ BEGIN
       path := jsonb_build_array('ledger', r -> 'id');
       after := jsonb_build_object('kind', n -> 'kind', 'asset', n -> 'asset', 'bucket', n -> 'bucket', 'amount', (NEW).amount::TEXT, 'idempotencyKey', n -> 'idempotency_key', 'note', n -> 'note');
   END CASE;
-  IF TG_ARGV[0] = 'PARTICIPANT' THEN
-    program := (SELECT program_id FROM participant WHERE id = (r ->> TG_ARGV[1])::UUID);
-  END IF;
   IF before IS DISTINCT FROM after THEN
+    -- The owner's program and version as they stand now, in one look-up.
+    IF TG_ARGV[0] = 'PARTICIPANT' THEN
+      SELECT program_id, version INTO program, owner_version FROM participant WHERE id = (r ->> TG_ARGV[1])::UUID;
+    ELSE
+      SELECT version INTO owner_version FROM person WHERE id = (r ->> TG_ARGV[1])::UUID;
+    END IF;
     PERFORM record_change((r ->> 'workspace_id')::UUID, TG_ARGV[0]::"EntityType", (r ->> TG_ARGV[1])::UUID, program,
-      TG_ARGV[2]::"ChangeOperation", jsonb_build_array(jsonb_build_object('path', path, 'before', before, 'after', after)), NULL);
+      TG_ARGV[2]::"ChangeOperation", jsonb_build_array(jsonb_build_object('path', path, 'before', before, 'after', after)), owner_version);
   END IF;
   RETURN NULL;
 END $$;
