@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, createHarness, type Harness, type Tenant } from "./support/harness.js";
+import pg from "pg";
+import { codes, createHarness, databaseKind, type Harness, type Tenant } from "./support/harness.js";
 import { createPerson, createProgram, enroll, unique } from "./support/fixtures.js";
 
 // SPEC §10: one change per entity a write changed, recorded in the write's transaction, read
@@ -216,6 +217,48 @@ describe("the feed", () => {
     // Strictly increasing sequences, oldest first.
     const sequences = (await feed(tenant, { first: 100 })).edges.map((e: any) => BigInt(e.node.sequence));
     expect(sequences.every((s: bigint, i: number) => i === 0 || s > sequences[i - 1]!)).toBe(true);
+  });
+
+  it.skipIf(databaseKind === "pglite")("waits for a running writer of the workspace, not for transactions of others", async () => {
+    const tenant = await h.workspace();
+    const other = await h.workspace();
+    const session = async () => {
+      const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await client.connect();
+      return client;
+    };
+    const ids = async () => (await feed(tenant, { first: 100, filter: { entityTypes: ["PERSON"] } })).edges.map((e: any) => e.node.entityId);
+    // Another workspace's transaction, running: no matter.
+    const elsewhere = await session();
+    await elsewhere.query("BEGIN");
+    await elsewhere.query("SELECT lock_change_writer($1::uuid), pg_current_xact_id()", [other.workspaceId]);
+    const seen = await createPerson(tenant);
+    expect(await ids()).toEqual([seen.id]);
+    // A writer of this workspace that began first and is still running: what committed after it
+    // waits until it ends, so that its changes cannot land behind a cursor.
+    const writer = await session();
+    await writer.query("BEGIN");
+    await writer.query("SELECT lock_change_writer($1::uuid), pg_current_xact_id()", [tenant.workspaceId]);
+    const held = await createPerson(tenant);
+    expect(await ids()).toEqual([seen.id]);
+    await writer.query("COMMIT");
+    expect(await ids()).toEqual([seen.id, held.id]);
+    await elsewhere.query("ROLLBACK");
+    await Promise.all([writer.end(), elsewhere.end()]);
+  });
+
+  it("filters by time, entity, operation and kind", async () => {
+    const tenant = await h.workspace();
+    const first = await createPerson(tenant);
+    const middle = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await createPerson(tenant);
+    await tenant.ok(`mutation($id: ID!) { updatePerson(id: $id, input: { firstName: "Changed" }) { id } }`, { id: second.id });
+    const ids = async (filter: Record<string, unknown>) => (await feed(tenant, { first: 100, filter })).edges.map((e: any) => `${e.node.entityId}:${e.node.operation}`);
+    expect(await ids({ entityTypes: ["PERSON"], until: middle.toISOString() })).toEqual([`${first.id}:CREATED`]);
+    expect(await ids({ entityTypes: ["PERSON"], since: middle.toISOString() })).toEqual([`${second.id}:CREATED`, `${second.id}:UPDATED`]);
+    expect(await ids({ entityId: second.id, operations: ["UPDATED"] })).toEqual([`${second.id}:UPDATED`]);
+    expect(await ids({ programKey: "no-such-program" })).toEqual([]);
   });
 
   it("refuses a cursor that is not one of the feed's", async () => {

@@ -129,6 +129,23 @@ describe("webhook endpoints", () => {
     await hook.close();
   });
 
+  it("with three workers on the database, sends each change once", async () => {
+    const tenant = await h.workspace();
+    const hook = await receiver();
+    const database: DatabaseConfig = process.env.DATABASE_URL ? { kind: "postgres", url: process.env.DATABASE_URL, poolSize: 4 } : { kind: "pglite", dataDir: "memory://" };
+    const others = await Promise.all([1, 2].map(() => startWebhookWorker({ db: h.db, database, webhooks: WEBHOOKS, logger })));
+    const { secret, endpoint: created } = await endpoint(tenant, { url: hook.url, entityTypes: ["PERSON"] });
+    hook.useSecret(secret);
+    await Promise.all(Array.from({ length: 20 }, () => createPerson(tenant)));
+    const done = await until(() => deliveries(tenant, created.id), (d) => d.length === 20 && d.every((x: any) => x.status === "SUCCEEDED"));
+    await Promise.all(others.map((w) => w.stop()));
+    expect(done.filter((d: any) => d.status === "SUCCEEDED")).toHaveLength(20);
+    const ids = hook.received.map((r) => r.headers["webhook-id"]);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+    await hook.close();
+  });
+
   it("gives up after the retry window (FAILED), and redeliverWebhook tries again", async () => {
     const tenant = await h.workspace();
     let healthy = false;

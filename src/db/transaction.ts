@@ -13,8 +13,11 @@ export type Tx = Parameters<Parameters<ScopedPrisma["$transaction"]>[0]>[0];
  */
 export function inTransaction<T>(db: ScopedPrisma, caller: Caller, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT set_config('participant_graph.actor', ${caller.apiKeyId}, true),
-      set_config('participant_graph.source', ${caller.source}, true), set_config('participant_graph.request_id', ${caller.requestId ?? ""}, true)`;
+    // One statement: the writer, and the lock that tells the feed's readers a writer of this
+    // workspace is running (taken before the transaction has an id, so none slips past them).
+    await tx.$executeRaw`SELECT set_config('participant_graph.actor', ${caller.apiKeyId}, true),
+      set_config('participant_graph.source', ${caller.source}, true), set_config('participant_graph.request_id', ${caller.requestId ?? ""}, true),
+      lock_change_writer(${caller.workspaceId}::uuid)`;
     return fn(tx);
   });
 }

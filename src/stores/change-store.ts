@@ -31,11 +31,12 @@ const COLUMNS = sql`id, position::text AS position, entity_type AS "entityType",
   operation, fields, actor_key_id AS "actorKeyId", source, request_id AS "requestId", version, at`;
 
 /**
- * The feed's horizon: positions below the oldest transaction still running. A transaction that
- * began earlier but commits later would otherwise appear behind a cursor a reader has already
- * passed; below the horizon every transaction has settled, so what a reader has seen is final.
+ * The feed's horizon (change_horizon in the migration): positions below the oldest transaction
+ * still running that writes this workspace's changes. A transaction that began earlier but
+ * commits later would otherwise appear behind a cursor a reader has already passed; below the
+ * horizon every such transaction has settled, so what a reader has seen is final.
  */
-const SETTLED = sql`position < pg_snapshot_xmin(pg_current_snapshot())::text::numeric * 1000000000`;
+const settled = (workspaceId: string) => sql`position < change_horizon(${workspaceId}::uuid)`;
 
 // A row's own columns are recorded by their database names; the graph's are camelCase.
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
@@ -65,7 +66,7 @@ export function changeStore(db: Database, workspaceId: string) {
     /** The feed, oldest first, after a position; one row more than asked, to tell whether more follow. */
     feed(criteria: ChangeCriteria, after: string | null, limit: number): Promise<ChangeRow[]> {
       const from = after === null ? sql`TRUE` : sql`position > ${after}::numeric`;
-      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${and([workspace, from, SETTLED, ...narrowed(criteria)])} ORDER BY change.position${limitOf(limit)}`));
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${and([workspace, from, settled(workspaceId), ...narrowed(criteria)])} ORDER BY change.position${limitOf(limit)}`));
     },
     /** One entity's changes, newest first, before a position. */
     history(entityId: string, before: string | null, limit: number): Promise<ChangeRow[]> {
@@ -73,14 +74,14 @@ export function changeStore(db: Database, workspaceId: string) {
       return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${join([workspace, sql`entity_id = ${entityId}::uuid`, to], " AND ")} ORDER BY change.position DESC${limitOf(limit)}`));
     },
     /** How many changes the feed holds with these criteria (one entity's history: `entityId` alone). */
-    async count(criteria: ChangeCriteria, settled = true): Promise<number> {
-      const conditions = [workspace, ...(settled ? [SETTLED] : []), ...narrowed(criteria)];
+    async count(criteria: ChangeCriteria, onlySettled = true): Promise<number> {
+      const conditions = [workspace, ...(onlySettled ? [settled(workspaceId)] : []), ...narrowed(criteria)];
       const [row] = await rows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM change WHERE ${and(conditions)}`);
       return row!.n;
     },
     /** The position below which every change is settled: where a live reader starts. */
     async horizon(): Promise<string> {
-      const [row] = await rows<{ position: string }>(db, sql`SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::numeric * 1000000000)::text AS position`);
+      const [row] = await rows<{ position: string }>(db, sql`SELECT change_horizon(${workspaceId}::uuid)::text AS position`);
       return row!.position;
     },
     async byIds(ids: readonly string[]): Promise<ChangeRow[]> {

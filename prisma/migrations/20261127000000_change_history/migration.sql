@@ -13,8 +13,8 @@ CREATE TABLE "change" (
     "id"           UUID NOT NULL DEFAULT gen_random_uuid(),
     "workspace_id" UUID NOT NULL,
     -- The feed's order: the writing transaction's id times 10^9 plus the change's ordinal in it.
-    -- Readers only read below the oldest transaction still running (change-store.ts), so a
-    -- transaction committing late can never slip in behind a cursor.
+    -- Readers only read below the workspace's horizon (change_horizon, below), so a transaction
+    -- committing late can never slip in behind a cursor.
     "position"     NUMERIC(30, 0) NOT NULL,
     "xid"          XID8 NOT NULL DEFAULT pg_current_xact_id(),
     "entity_type"  "EntityType" NOT NULL,
@@ -84,6 +84,32 @@ BEGIN
   RETURN pg_current_xact_id()::TEXT::NUMERIC * 1000000000 + n;
 END $$;
 
+-- Writers of a workspace's changes hold this lock (shared, until they end), from the start of
+-- their transaction (db/transaction.ts) or at the latest with their first change: readers of the
+-- feed find in it which running transactions may still add changes to that workspace.
+CREATE FUNCTION lock_change_writer(p_workspace UUID) RETURNS VOID LANGUAGE sql AS $$
+  SELECT pg_advisory_xact_lock_shared(72707370, hashtext(p_workspace::TEXT))
+$$;
+
+-- The feed's horizon for one workspace: positions below it are settled. A transaction that writes
+-- the workspace's changes and is still running holds the horizon at its id; one that began
+-- earlier and commits later can therefore never land behind a cursor handed out. Transactions of
+-- other workspaces or databases do not hold it.
+CREATE FUNCTION change_horizon(p_workspace UUID) RETURNS NUMERIC LANGUAGE sql STABLE AS $$
+  WITH snapshot AS (SELECT pg_current_snapshot() AS s),
+  writers AS (
+    SELECT a.backend_xid::TEXT::BIGINT AS xid
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = 72707370 AND l.objid = hashtext(p_workspace::TEXT)::OID AND l.objsubid = 2 AND a.backend_xid IS NOT NULL
+  )
+  SELECT least(
+    (SELECT min(x::TEXT::NUMERIC) FROM snapshot, pg_snapshot_xip(s) AS x WHERE x::TEXT::BIGINT % 4294967296 IN (SELECT xid FROM writers)),
+    (SELECT pg_snapshot_xmax(s)::TEXT::NUMERIC FROM snapshot),
+    pg_current_xact_id_if_assigned()::TEXT::NUMERIC
+  ) * 1000000000
+$$;
+
 -- The fields of two rows (as jsonb) that differ, as [{path: [column], before, after}].
 CREATE FUNCTION row_changes(old_row JSONB, new_row JSONB, ignored TEXT[]) RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$
   SELECT coalesce(jsonb_agg(jsonb_build_object('path', jsonb_build_array(k), 'before', coalesce(old_row -> k, 'null'), 'after', coalesce(new_row -> k, 'null')) ORDER BY k), '[]')
@@ -118,6 +144,7 @@ DECLARE
   strength CONSTANT TEXT[] := ARRAY['UPDATED', 'LEDGER_POSTED', 'TIER_SET', 'STATUS_CHANGED', 'MERGED', 'CREATED', 'DELETED'];
   operation "ChangeOperation" := p_operation;
 BEGIN
+  PERFORM lock_change_writer(p_workspace);
   IF p_type = 'PERSON' AND p_operation IN ('UPDATED', 'DELETED', 'STATUS_CHANGED') AND current_setting('participant_graph.operation', true) = 'MERGED' THEN
     operation := 'MERGED';
   END IF;
