@@ -36,7 +36,8 @@ const COLUMNS = sql`id, position::text AS position, entity_type AS "entityType",
  * commits later would otherwise appear behind a cursor a reader has already passed; below the
  * horizon every such transaction has settled, so what a reader has seen is final.
  */
-const settled = (workspaceId: string) => sql`position < change_horizon(${workspaceId}::uuid)`;
+// A scalar subquery: computed once per statement, whatever plan PostgreSQL chooses.
+const settled = (workspaceId: string) => sql`position < (SELECT change_horizon(${workspaceId}::uuid))`;
 
 // A row's own columns are recorded by their database names; the graph's are camelCase.
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
