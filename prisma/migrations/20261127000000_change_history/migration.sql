@@ -91,24 +91,26 @@ CREATE FUNCTION lock_change_writer(p_workspace UUID) RETURNS VOID LANGUAGE sql A
   SELECT pg_advisory_xact_lock_shared(72707370, hashtext(p_workspace::TEXT))
 $$;
 
--- The feed's horizon for one workspace: positions below it are settled. A transaction that writes
--- the workspace's changes and is still running holds the horizon at its id; one that began
--- earlier and commits later can therefore never land behind a cursor handed out. Transactions of
--- other workspaces or databases do not hold it.
-CREATE FUNCTION change_horizon(p_workspace UUID) RETURNS NUMERIC LANGUAGE sql STABLE AS $$
-  WITH snapshot AS (SELECT pg_current_snapshot() AS s),
-  writers AS (
-    SELECT a.backend_xid::TEXT::BIGINT AS xid
-    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-    WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND l.classid = 72707370 AND l.objid = hashtext(p_workspace::TEXT)::OID AND l.objsubid = 2 AND a.backend_xid IS NOT NULL
-  )
-  SELECT least(
-    (SELECT min(x::TEXT::NUMERIC) FROM snapshot, pg_snapshot_xip(s) AS x WHERE x::TEXT::BIGINT % 4294967296 IN (SELECT xid FROM writers)),
-    (SELECT pg_snapshot_xmax(s)::TEXT::NUMERIC FROM snapshot),
-    pg_current_xact_id_if_assigned()::TEXT::NUMERIC
-  ) * 1000000000
-$$;
+-- The feed's horizon for one workspace: positions below it are settled. Of the transactions the
+-- reader's snapshot sees as running, those that still hold the workspace's writer lock, and those
+-- that have ended since (they may have written the workspace's changes), hold the horizon at
+-- their id: one that began earlier and commits later can never land behind a cursor handed out.
+-- Transactions of other workspaces or databases, still running, do not hold it. The snapshot is
+-- taken first, then the locks are looked at (pg_locks: readable by every role).
+CREATE FUNCTION change_horizon(p_workspace UUID) RETURNS NUMERIC LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  s pg_snapshot := pg_current_snapshot();
+  oldest NUMERIC;
+BEGIN
+  SELECT min(x::TEXT::NUMERIC) INTO oldest FROM pg_snapshot_xip(s) AS x
+  WHERE pg_xact_status(x) <> 'in progress'
+     OR x::TEXT::BIGINT % 4294967296 IN (
+       SELECT t.transactionid::TEXT::BIGINT
+       FROM pg_locks l JOIN pg_locks t ON t.virtualtransaction = l.virtualtransaction AND t.locktype = 'transactionid'
+       WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND l.classid = 72707370 AND l.objid = hashtext(p_workspace::TEXT)::OID AND l.objsubid = 2);
+  RETURN least(oldest, pg_snapshot_xmax(s)::TEXT::NUMERIC, pg_current_xact_id_if_assigned()::TEXT::NUMERIC) * 1000000000;
+END $$;
 
 -- The fields of two rows (as jsonb) that differ, as [{path: [column], before, after}].
 CREATE FUNCTION row_changes(old_row JSONB, new_row JSONB, ignored TEXT[]) RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$
