@@ -117,7 +117,21 @@ interface Template {
   variables: fc.Arbitrary<Record<string, unknown>>;
 }
 
+// Webhook URLs: malformed, private, of other schemes, or (offline here) not resolving; never a 5xx.
+const webhookUrl = fc.oneof(fc.constantFrom("http://127.0.0.1:9/x", "https://hooks.example/x", "ftp://x", "not a url", "http://[::1]/", "http://user:pw@x/"), text, anything);
+const webhookKinds = { entityTypes: maybe(fc.oneof(fc.array(fc.constantFrom("PERSON", "PARTICIPANT", "NOPE")), anything)), operations: maybe(fc.oneof(fc.array(fc.constantFrom("CREATED", "MERGED")), anything)) };
+
 const TEMPLATES = (): Template[] => [
+  {
+    name: "createWebhookEndpoint",
+    query: `mutation($input: WebhookEndpointInput!) { createWebhookEndpoint(input: $input) { secret } }`,
+    variables: fc.record({ url: webhookUrl, description: maybe(anything), enabled: maybe(anything), ...webhookKinds }, { requiredKeys: ["url"] }).map((input) => ({ input })),
+  },
+  {
+    name: "updateWebhookEndpoint",
+    query: `mutation($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { id } }`,
+    variables: fc.record({ id: text, input: fc.record({ url: maybe(webhookUrl), description: maybe(anything), enabled: maybe(anything), ...webhookKinds }, { requiredKeys: [] }) }),
+  },
   { name: "createPerson", query: `mutation($input: CreatePersonInput!) { createPerson(input: $input) { id } }`, variables: profile.map((input) => ({ input })) },
   {
     name: "updatePerson",
@@ -222,7 +236,10 @@ describe("fuzzing every mutation", () => {
     // Deletes, merges and status changes take only ids and an enum; the isolation and scope
     // tests drive them with foreign and malformed ids.
     const notFuzzed = mutations.filter((m) => !fuzzed.has(m));
-    expect(notFuzzed.sort()).toEqual(["deleteParticipant", "deletePerson", "mergePersons", "revokeApiKey", "rotateApiKey", "setParticipantStatus", "setPersonStatus", "updateProgram"]);
+    expect(notFuzzed.sort()).toEqual([
+      "deleteParticipant", "deletePerson", "deleteWebhookEndpoint", "mergePersons", "redeliverWebhook", "revokeApiKey", "rotateApiKey",
+      "rotateWebhookSecret", "setParticipantStatus", "setPersonStatus", "updateProgram",
+    ]);
   });
 
   it.each(TEMPLATE_NAMES)("%s, its variables written as literals: never a 5xx or an unexpected error", async (name) => {

@@ -14,6 +14,10 @@ interface World {
   programId: string;
   fieldId: string;
   apiKeyId: string;
+  /** A webhook endpoint, one of its deliveries, and one change. */
+  endpointId: string;
+  deliveryId: string;
+  changeId: string;
 }
 
 let h: Harness;
@@ -31,9 +35,22 @@ async function world(name: string, extra?: (t: Tenant) => Promise<void>): Promis
   });
   await tenant.ok(`mutation($id: ID!) { setAttributes(personId: $id, bucket: "extra", attributes: { owner: "${name}" }) { id } }`, { id: p.person.id });
   await tenant.ok(`mutation($id: ID!) { postLedgerEntry(input: { participantId: $id, kind: COUNTER, asset: "visits", amount: "1", idempotencyKey: "same-key" }) { id } }`, { id: p.id });
+  // Made in the database: the app refuses private targets, and the public ones do not resolve here.
+  const endpoint = await h.db.prisma.webhookEndpoint.create({ data: { workspaceId: tenant.workspaceId, url: `https://hooks.example/${name}`, secret: "whsec_c2VjcmV0" } });
   await extra?.(tenant);
   const { viewer } = await tenant.ok(`{ viewer { apiKey { id } } }`);
-  return { tenant, personId: p.person.id, participantId: p.id, programId: program.id, fieldId: program.fieldIds.shirt!, apiKeyId: viewer.apiKey.id };
+  const delivery = await h.db.prisma.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
+  return {
+    tenant,
+    personId: p.person.id,
+    participantId: p.id,
+    programId: program.id,
+    fieldId: program.fieldIds.shirt!,
+    apiKeyId: viewer.apiKey.id,
+    endpointId: endpoint.id,
+    deliveryId: delivery.id,
+    changeId: delivery.changeId,
+  };
 }
 
 /** Every row of a workspace, to prove afterwards that nothing of it changed. */
@@ -53,6 +70,9 @@ async function snapshot(workspaceId: string) {
       p.ledgerTotal.findMany({ ...where, orderBy: { asset: "asc" } }),
       p.participantTier.findMany(where),
       p.apiKey.findMany({ ...where, orderBy: { id: "asc" }, select: { id: true, revokedAt: true, scopes: true } }),
+      p.webhookEndpoint.findMany({ ...where, orderBy: { id: "asc" } }),
+      p.webhookDelivery.findMany({ ...where, orderBy: { id: "asc" } }),
+      h.db.query(`SELECT id, fields FROM change WHERE workspace_id = $1 ORDER BY position`, [workspaceId]),
     ]),
   );
 }
@@ -62,7 +82,7 @@ const notFound = async (query: string, variables: Record<string, unknown>) => {
 };
 
 /** Ids of B that must never appear in anything A reads. */
-const foreignIds = () => [b.personId, b.participantId, b.programId, b.fieldId, b.apiKeyId, b.tenant.workspaceId];
+const foreignIds = () => [b.personId, b.participantId, b.programId, b.fieldId, b.apiKeyId, b.tenant.workspaceId, b.endpointId, b.deliveryId, b.changeId];
 const expectNoForeign = (data: unknown) => {
   const text = JSON.stringify(data);
   for (const id of foreignIds()) expect(text).not.toContain(id);
@@ -214,6 +234,31 @@ const CASES: Record<string, () => Promise<void>> = {
     expect(apiKeys.length).toBeGreaterThan(0);
     expect(apiKeys.map((k: { id: string }) => k.id)).not.toContain(b.apiKeyId);
   },
+  changes: async () => {
+    const all = await a.tenant.ok(`{ changes(first: 100) { totalCount edges { node { id entityId fields { path before after } } } } }`);
+    expect(all.changes.edges.length).toBeGreaterThan(0);
+    expectNoForeign(all);
+    expect(JSON.stringify(all)).not.toContain('"B"');
+    for (const entityId of [b.personId, b.participantId]) {
+      const { changes } = await a.tenant.ok(`query($id: ID!) { changes(filter: { entityId: $id }) { totalCount edges { node { id } } } }`, { id: entityId });
+      expect(changes).toEqual({ totalCount: 0, edges: [] });
+    }
+    const { changes: byProgram } = await a.tenant.ok(`{ changes(filter: { programKey: "b-program" }) { totalCount } }`);
+    expect(byProgram.totalCount).toBe(0);
+  },
+  webhookEndpoints: async () => {
+    const data = await a.tenant.ok(`{ webhookEndpoints { id url deliveries(first: 100) { edges { node { id change { id } } } } } }`);
+    expect(data.webhookEndpoints.map((e: { id: string }) => e.id)).toEqual([a.endpointId]);
+    expectNoForeign(data);
+  },
+  createWebhookEndpoint: async () => {
+    // Nothing of B can be named; the endpoint is A's (refused here only because its host does not resolve).
+    expect(codes(await a.tenant.gql(`mutation { createWebhookEndpoint(input: { url: "https://hooks.example/B" }) { secret } }`))).toEqual(["BAD_USER_INPUT"]);
+  },
+  updateWebhookEndpoint: () => notFound(`mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { enabled: false }) { id } }`, { id: b.endpointId }),
+  deleteWebhookEndpoint: () => notFound(`mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { deletedId } }`, { id: b.endpointId }),
+  rotateWebhookSecret: () => notFound(`mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, { id: b.endpointId }),
+  redeliverWebhook: () => notFound(`mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`, { id: b.deliveryId }),
 };
 
 beforeAll(async () => {

@@ -6,7 +6,10 @@ import { codes, createHarness, type Harness, type Tenant } from "./support/harne
 // Scopes are checked for every root field, derived from the schema itself: a mutation added
 // without a scope check fails here, whatever its arguments.
 const schema = buildSchema();
-const ADMIN_ONLY = new Set(["createApiKey", "revokeApiKey", "rotateApiKey", "createAttributeBucket", "apiKeys"]);
+const ADMIN_ONLY = new Set([
+  "createApiKey", "revokeApiKey", "rotateApiKey", "createAttributeBucket", "apiKeys",
+  "webhookEndpoints", "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret", "redeliverWebhook",
+]);
 const SCALARS: Record<string, string> = {
   ID: '"00000000-0000-4000-8000-000000000000"',
   String: '"x"',
