@@ -2,7 +2,7 @@ import { keyStillValid, mayUseBucket, type Caller } from "../auth/api-key.js";
 import { Repeater } from "graphql-yoga";
 import { InvalidInput, Unauthenticated } from "../errors.js";
 import type { ChangeCriteria, ChangeRow } from "../stores/change-store.js";
-import { PAGE_SIZE, type Page } from "./pagination.js";
+import { PAGE_SIZE, pageSize, type Page } from "./pagination.js";
 import type { RequestScope } from "./scope.js";
 import { isUuid } from "./validate.js";
 
@@ -42,12 +42,6 @@ export function visibleTo(caller: Caller, change: ChangeRow): ChangeRow | undefi
   const fields = change.fields.filter((f) => !(change.entityType === "PERSON" && f.path[0] === "attributes" && !mayUseBucket(caller, f.path[1]!)));
   if (fields.length === change.fields.length) return change;
   return fields.length > 0 || change.operation !== "UPDATED" ? { ...change, fields } : undefined;
-}
-
-function pageSize(first: number | null | undefined): number {
-  const size = first ?? PAGE_SIZE.default;
-  if (!Number.isInteger(size) || size < 0 || size > PAGE_SIZE.max) throw InvalidInput.field(["first"], `Must be between 0 and ${PAGE_SIZE.max}.`);
-  return size;
 }
 
 /**
@@ -98,7 +92,7 @@ export function changeService({ db, caller, stores, programIds, events }: Reques
   return {
     /** The feed, oldest first, from a cursor on. Criteria that match nothing give an empty page. */
     async feed(args: { first?: number | null; after?: string | null; filter?: ChangeFilterInput | null }): Promise<Page<ChangeRow>> {
-      const size = pageSize(args.first);
+      const size = pageSize(args.first, "first");
       const after = args.after != null ? positionOf(args.after) : null;
       const where = await criteria(args.filter);
       const read = where ? await stores.changes.feed(where, after, size + 1) : [];
@@ -107,7 +101,7 @@ export function changeService({ db, caller, stores, programIds, events }: Reques
 
     /** One entity's history, newest first. */
     async history(entityId: string, args: { first?: number | null; after?: string | null }): Promise<Page<ChangeRow>> {
-      const size = pageSize(args.first);
+      const size = pageSize(args.first, "first");
       const before = args.after != null ? positionOf(args.after) : null;
       const read = await stores.changes.history(entityId, before, size + 1);
       return changePage(caller, read, size, args.after, () => stores.changes.count({ entityId }, false));

@@ -49,7 +49,8 @@ function read(row: unknown, path: string[]): unknown {
   return path.reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], row);
 }
 
-function pageSize(value: number | null | undefined, arg: "first" | "last"): number {
+/** A page size as a client gave it, checked: default 20, at most 100. */
+export function pageSize(value: number | null | undefined, arg: "first" | "last"): number {
   const size = value ?? PAGE_SIZE.default;
   if (!Number.isInteger(size) || size < 0 || size > PAGE_SIZE.max) {
     throw InvalidInput.field([arg], `Must be between 0 and ${PAGE_SIZE.max}.`);
