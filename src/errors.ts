@@ -81,6 +81,11 @@ export class FieldErrors {
     return this.errors.length === 0;
   }
 
+  /** The errors collected so far. */
+  get list(): readonly FieldError[] {
+    return this.errors;
+  }
+
   throwIfAny(): void {
     if (this.errors.length > 0) throw new InvalidInput(this.errors);
   }

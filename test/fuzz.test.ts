@@ -205,11 +205,27 @@ const TEMPLATES = (): Template[] => [
     query: `mutation($id: ID!, $t: String!, $l: String!, $r: Int!) { setTier(participantId: $id, tierType: $t, level: $l, rank: $r) { id } }`,
     variables: fc.record({ id: fc.constant(ids.participantId), t: text, l: text, r: fc.oneof(fc.integer(), anything) }),
   },
+  {
+    name: "importPeople",
+    query: `mutation($rows: [CreatePersonInput!]!, $dry: Boolean) { importPeople(rows: $rows, dryRun: $dry) { failed rows { status errors { path } } } }`,
+    variables: fc.record({ rows: fc.oneof(fc.array(profile, { maxLength: 4 }), anything), dry: maybe(anything) }),
+  },
+  {
+    name: "importParticipants",
+    query: `mutation($p: String!, $rows: [ImportParticipantRow!]!) { importParticipants(programKey: $p, rows: $rows) { failed rows { status errors { path } } } }`,
+    variables: fc.record({
+      p: fc.oneof(fc.constant(ids.programKey), text),
+      rows: fc.oneof(
+        fc.array(fc.record({ externalId: anything, person: profile, status: maybe(fc.oneof(fc.constantFrom("ACTIVE", "CLOSED"), anything)), tags: maybe(anything), attributes: maybe(anything), customFields: maybe(fc.oneof(customValues, anything)) }, { requiredKeys: ["externalId", "person"] }), { maxLength: 4 }),
+        anything,
+      ),
+    }),
+  },
   { name: "createAttributeBucket", query: `mutation($n: String!, $d: String) { createAttributeBucket(name: $n, description: $d) { name } }`, variables: fc.record({ n: text, d: maybe(text) }) },
   { name: "createApiKey", query: `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, variables: fc.record({ name: text, scopes: fc.array(fc.constantFrom("READ", "WRITE", "ADMIN")), buckets: maybe(fc.array(text)) }).map((input) => ({ input })) },
 ];
 
-const TEMPLATE_NAMES = ["createPerson", "updatePerson", "upsertPerson", "setAttributes", "updateParticipant", "enrollParticipant", "defineCustomField", "definePersonField", "updateCustomField", "postLedgerEntry", "createProgram", "setTier", "createAttributeBucket", "createApiKey"];
+const TEMPLATE_NAMES = ["createPerson", "updatePerson", "upsertPerson", "setAttributes", "updateParticipant", "enrollParticipant", "defineCustomField", "definePersonField", "updateCustomField", "postLedgerEntry", "createProgram", "setTier", "createAttributeBucket", "createApiKey", "importPeople", "importParticipants"];
 
 function assertClean(name: string, response: GraphQLResponse) {
   expect(response.status, name).toBeLessThan(500);

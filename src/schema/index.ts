@@ -10,6 +10,7 @@ import "./participant.js";
 import "./ledger.js";
 import "./change.js";
 import "./webhook.js";
+import "./import.js";
 import "./node.js";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { lexicographicSortSchema, type GraphQLSchema } from "graphql";

@@ -1,6 +1,7 @@
 import { bucketService } from "./attributes.js";
 import { changeService } from "./changes.js";
 import { customFieldService } from "./custom-field.js";
+import { importService } from "./import.js";
 import { ledgerService } from "./ledger.js";
 import { nodeService } from "./node.js";
 import { participantService } from "./participant.js";
@@ -23,6 +24,7 @@ const SERVICES = {
   nodes: nodeService,
   changes: changeService,
   webhooks: webhookService,
+  imports: importService,
 };
 
 export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };

@@ -1,4 +1,5 @@
 import type { Tx } from "../db/transaction.js";
+import { writePersonAttributes } from "./bulk-writes.js";
 
 // The attribute writes, in the caller's transaction. Values travel as one JSON parameter.
 
@@ -13,19 +14,13 @@ export async function mergePersonAttributes(
   bucketId: string,
   patch: { set: Record<string, unknown>; remove: string[] },
 ): Promise<void> {
-  if (Object.keys(patch.set).length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO person_attribute (workspace_id, person_id, bucket_id, key, value, updated_at)
-      SELECT ${workspaceId}::uuid, ${personId}::uuid, ${bucketId}::uuid, e.key, e.value, now()
-      FROM jsonb_each(${JSON.stringify(patch.set)}::jsonb) AS e
-      ON CONFLICT (person_id, bucket_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
-  }
-  if (patch.remove.length > 0) {
-    await tx.$executeRaw`
-      DELETE FROM person_attribute
-      WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${personId}::uuid
-        AND bucket_id = ${bucketId}::uuid AND key = ANY(${patch.remove}::text[])`;
-  }
+  await writePersonAttributes(
+    tx,
+    workspaceId,
+    bucketId,
+    Object.entries(patch.set).map(([key, value]) => ({ personId, key, value })),
+    patch.remove.map((key) => ({ personId, key })),
+  );
 }
 
 /**

@@ -14,6 +14,13 @@ const TABLES = {
 };
 export const ownerOf = (field: Pick<CustomFieldDefinition, "programId">): ValueOwner => (field.programId ? "participant" : "person");
 
+/** One owner's value of one field (no value: cleared). */
+export interface ValueWrite {
+  ownerId: string;
+  fieldId: string;
+  value?: unknown;
+}
+
 /** Upserts values by field and clears others, for one participant or one person. */
 export async function writeCustomValues(
   tx: Tx,
@@ -22,17 +29,23 @@ export async function writeCustomValues(
   ownerId: string,
   values: { set: { fieldId: string; value: unknown }[]; clear: string[] },
 ): Promise<void> {
+  await writeValuesOf(tx, owner, workspaceId, values.set.map((v) => ({ ownerId, ...v })), values.clear.map((fieldId) => ({ ownerId, fieldId })));
+}
+
+/** Upserts and clears values of many owners at once: one statement each. */
+export async function writeValuesOf(tx: Tx, owner: ValueOwner, workspaceId: string, set: ValueWrite[], clear: ValueWrite[]): Promise<void> {
   const { table, owner: column } = TABLES[owner];
-  if (values.set.length > 0) {
+  if (set.length > 0) {
     await tx.$executeRaw`
       INSERT INTO ${table} (workspace_id, ${column}, field_id, value, updated_at)
-      SELECT ${workspaceId}::uuid, ${ownerId}::uuid, c."fieldId", c.value, now()
-      FROM jsonb_to_recordset(${JSON.stringify(values.set)}::jsonb) AS c("fieldId" uuid, value jsonb)
+      SELECT ${workspaceId}::uuid, c."ownerId", c."fieldId", c.value, now()
+      FROM jsonb_to_recordset(${JSON.stringify(set)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid, value jsonb)
       ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
   }
-  if (values.clear.length > 0) {
+  if (clear.length > 0) {
     await tx.$executeRaw`
-      DELETE FROM ${table} WHERE workspace_id = ${workspaceId}::uuid AND ${column} = ${ownerId}::uuid AND field_id = ANY(${values.clear}::uuid[])`;
+      DELETE FROM ${table} AS v USING jsonb_to_recordset(${JSON.stringify(clear)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid)
+      WHERE v.workspace_id = ${workspaceId}::uuid AND v.${column} = c."ownerId" AND v.field_id = c."fieldId"`;
   }
 }
 

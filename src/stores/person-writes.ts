@@ -1,4 +1,5 @@
 import type { Tx } from "../db/transaction.js";
+import { writeIdentities } from "./bulk-writes.js";
 import { raw } from "./sql.js";
 
 /**
@@ -47,15 +48,12 @@ export async function setIdentities(
   personId: string,
   identities: { set: { system: string; id: string }[]; remove: string[] },
 ): Promise<void> {
-  if (identities.remove.length > 0) {
-    await tx.$executeRaw`DELETE FROM person_identity WHERE workspace_id = ${workspaceId}::uuid AND person_id = ${personId}::uuid AND system = ANY(${identities.remove}::text[])`;
-  }
-  if (identities.set.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO person_identity (workspace_id, person_id, system, external_id)
-      SELECT ${workspaceId}::uuid, ${personId}::uuid, i.system, i.id FROM jsonb_to_recordset(${JSON.stringify(identities.set)}::jsonb) AS i(system text, id text)
-      ON CONFLICT (person_id, system) DO UPDATE SET external_id = EXCLUDED.external_id`;
-  }
+  await writeIdentities(
+    tx,
+    workspaceId,
+    identities.set.map((i) => ({ personId, ...i })),
+    identities.remove.map((system) => ({ personId, system })),
+  );
 }
 
 /**
