@@ -170,3 +170,48 @@ describe("importParticipants", () => {
     expect(result.errors?.[0]?.extensions.code).toBe("NOT_FOUND");
   });
 });
+
+describe("personExport", () => {
+  const EXPORT = `query($id: ID, $e: String) { personExport(id: $id, externalId: $e) }`;
+
+  it("holds everything about one person: profile, every bucket, fields, identities, consent, participations with values, tiers, ledger, and history", async () => {
+    const tenant = await h.workspace();
+    await tenant.ok(`mutation { definePersonField(input: { key: "shoe", label: "Shoe", type: NUMBER }) { id } createAttributeBucket(name: "billing") { name } }`);
+    const program = await createProgram(tenant, [{ key: "tier", type: "TEXT" }]);
+    const externalId = unique("ext");
+    await people(tenant, [{ externalId, email: "gdpr@example.com", attributes: { plan: "pro" }, customFields: [{ key: "shoe", value: 44 }], identities: [{ system: "crm", id: "c-1" }], consent: { emailOptIn: false } }]);
+    const { person } = await tenant.ok(`query($e: String!) { person(externalId: $e) { id } }`, { e: externalId });
+    await tenant.ok(`mutation($id: ID!) { setAttributes(personId: $id, bucket: "billing", attributes: { iban: "DE00" }) { id } }`, { id: person.id });
+    await participants(tenant, program.key, [{ externalId: "m-1", person: { externalId }, customFields: [{ key: "tier", value: "gold" }] }]);
+    await tenant.ok(`mutation($p: String!) { postLedgerEntry(input: { programKey: $p, participantExternalId: "m-1", kind: BALANCE, bucket: AVAILABLE, asset: "points", amount: "12.50", idempotencyKey: "l-1" }) { id }
+      setTier(programKey: $p, externalId: "m-1", tierType: "status", level: "gold", rank: 2) { id } }`, { p: program.key });
+
+    const { personExport: doc } = await tenant.ok(EXPORT, { e: externalId });
+    expect(doc.person).toMatchObject({ id: person.id, externalId, email: "gdpr@example.com" });
+    expect(doc.person.workspaceId).toBeUndefined();
+    expect(doc.attributes).toEqual({ default: { plan: "pro" }, billing: { iban: "DE00" } });
+    expect(doc.customFields).toEqual({ shoe: 44 });
+    expect(doc.identities).toEqual([{ system: "crm", id: "c-1" }]);
+    expect(doc.consent).toMatchObject({ emailOptIn: false });
+    expect(doc.participations).toHaveLength(1);
+    expect(doc.participations[0]).toMatchObject({
+      externalId: "m-1", program: { key: program.key }, customFields: { tier: "gold" },
+      tiers: [{ tierType: "status", level: "gold", rank: 2 }], ledger: expect.arrayContaining([expect.objectContaining({ kind: "BALANCE", asset: "points", amount: "12.50", idempotencyKey: "l-1" })]),
+    });
+    const kinds = doc.changes.map((c: any) => `${c.entityType}:${c.operation}`);
+    expect(kinds).toEqual(expect.arrayContaining(["PERSON:CREATED", "PERSON:UPDATED", "PARTICIPANT:CREATED", "PARTICIPANT:LEDGER_POSTED", "PARTICIPANT:TIER_SET"]));
+    expect((await tenant.ok(EXPORT, { id: person.id })).personExport).toEqual({ ...doc, exportedAt: expect.any(String) });
+  });
+
+  it("is for admin keys, and finds nothing of another workspace", async () => {
+    const tenant = await h.workspace();
+    const other = await h.workspace();
+    const theirs = await createPerson(other, { externalId: unique("ext") });
+    expect((await tenant.ok(EXPORT, { id: theirs.id })).personExport).toBeNull();
+    expect((await tenant.ok(EXPORT, { e: theirs.externalId })).personExport).toBeNull();
+    const writer = await other.key(["READ", "WRITE"]);
+    const refused = await other.gql(EXPORT, { id: theirs.id }, writer);
+    expect(refused.errors?.[0]?.extensions.code).toBe("FORBIDDEN");
+    expect(refused.data?.personExport ?? null).toBeNull();
+  });
+});

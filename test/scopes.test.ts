@@ -8,7 +8,7 @@ import { codes, createHarness, type Harness, type Tenant } from "./support/harne
 const schema = buildSchema();
 const ADMIN_ONLY = new Set([
   "createApiKey", "revokeApiKey", "rotateApiKey", "createAttributeBucket", "apiKeys",
-  "webhookEndpoints", "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret", "redeliverWebhook",
+  "webhookEndpoints", "createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret", "redeliverWebhook", "personExport",
 ]);
 const SCALARS: Record<string, string> = {
   ID: '"00000000-0000-4000-8000-000000000000"',

@@ -10,7 +10,7 @@ import "./participant.js";
 import "./ledger.js";
 import "./change.js";
 import "./webhook.js";
-import "./import.js";
+import "./import-export.js";
 import "./node.js";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import { lexicographicSortSchema, type GraphQLSchema } from "graphql";

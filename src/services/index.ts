@@ -6,6 +6,7 @@ import { ledgerService } from "./ledger.js";
 import { nodeService } from "./node.js";
 import { participantService } from "./participant.js";
 import { personService } from "./person.js";
+import { personExportService } from "./person-export.js";
 import { programService } from "./program.js";
 import type { RequestScope } from "./scope.js";
 import { webhookService } from "./webhooks.js";
@@ -25,6 +26,7 @@ const SERVICES = {
   changes: changeService,
   webhooks: webhookService,
   imports: importService,
+  personExports: personExportService,
 };
 
 export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };

@@ -85,6 +85,10 @@ export function changeStore(db: Database, workspaceId: string) {
       const [row] = await rows<{ position: string }>(db, sql`SELECT change_horizon(${workspaceId}::uuid)::text AS position`);
       return row!.position;
     },
+    /** Every change of these entities, oldest first: the history a person's export carries. */
+    ofEntities(ids: readonly string[]): Promise<ChangeRow[]> {
+      return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${workspace} AND entity_id = ANY(${ids as string[]}::uuid[]) ORDER BY change.position`));
+    },
     async byIds(ids: readonly string[]): Promise<ChangeRow[]> {
       return changes(rows(db, sql`SELECT ${COLUMNS} FROM change WHERE ${workspace} AND id = ANY(${ids as string[]}::uuid[])`));
     },

@@ -1,6 +1,7 @@
 import { IMPORT_LIMIT, type ImportParticipantInput, type ImportResult, type ImportRowResult } from "../services/import.js";
 import { builder } from "./builder.js";
-import { StatusEnum } from "./common.js";
+import { NotFound } from "../errors.js";
+import { lookup, personLookupArgs, StatusEnum } from "./common.js";
 import { CustomFieldValueInput } from "./custom-field.js";
 import { CreatePersonInput } from "./person.js";
 
@@ -69,5 +70,16 @@ builder.mutationFields((t) => ({
       dryRun: t.arg.boolean(DRY_RUN),
     },
     resolve: (_root, { programKey, rows, dryRun }, ctx) => ctx.services.imports.participants(programKey, rows as ImportParticipantInput[], dryRun ?? false),
+  }),
+}));
+
+builder.queryFields((t) => ({
+  personExport: t.field({
+    type: "JSONObject",
+    nullable: true,
+    authScopes: { admin: true },
+    description: "Everything held about one person, as one JSON document: profile, every bucket, person fields, identities, consent, participations with custom values, tiers and ledger, and their history.",
+    args: personLookupArgs,
+    resolve: (_root, which, ctx) => ctx.services.personExports.export(lookup(which)).catch((error) => (error instanceof NotFound ? null : Promise.reject(error))),
   }),
 }));
