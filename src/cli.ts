@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SCOPES, type ScopeName } from "./auth/api-key.js";
 import { loadConfig } from "./config.js";
-import { openDatabase } from "./db/client.js";
+import { runExportCommand } from "./cli/export-command.js";
+import { runImportCommand, type ImportSummary } from "./cli/import-command.js";
+import { openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
@@ -19,6 +21,11 @@ const USAGE = `Usage: participant-graph <command>
   apikey list --workspace <id> [--all] [--json]
                                           list a workspace's keys (--all: revoked ones too)
   apikey revoke <key id>                  revoke a key; it fails from the next request on
+  import people|participants FILE [--program KEY] [--workspace ID] [--dry-run] [--errors OUT] [--format csv|jsonl]
+                                          upsert rows by external id from CSV or JSON lines; run it
+                                          again after a stop to finish (done rows are unchanged)
+  export people|participants [--program KEY] [--workspace ID] --format csv|jsonl [--out FILE]
+                                          write the rows import reads
 
 Configuration comes from the environment: see .env.example.`;
 
@@ -37,6 +44,34 @@ async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>
 
 function print(json: boolean, data: Record<string, string>, human: string): void {
   process.stdout.write(json ? JSON.stringify(data) + "\n" : human + "\n");
+}
+
+/** The workspace a command works in: the one named, or the only one there is. */
+async function workspaceOf(db: Database, given: string | undefined): Promise<string> {
+  if (given) {
+    if (!(await db.prisma.workspace.findUnique({ where: { id: given } }).catch(() => null))) throw new UsageError(`no workspace ${given}`);
+    return given;
+  }
+  const workspaces = await db.prisma.workspace.findMany({ select: { id: true }, take: 2 });
+  if (workspaces.length !== 1) throw new UsageError(workspaces.length ? "several workspaces: name one with --workspace ID (see workspace list)" : "no workspace yet: create one with workspace create <name>");
+  return workspaces[0]!.id;
+}
+
+function reportImport(summary: ImportSummary, values: { json: boolean; errors?: string; "dry-run": boolean }, file: string): void {
+  const { firstFailures, ...counts } = summary;
+  if (values.json) {
+    process.stdout.write(JSON.stringify(counts) + "\n");
+    return;
+  }
+  const rate = Math.round(summary.rows / Math.max(summary.seconds, 0.001));
+  const lines = [
+    `${summary.interrupted ? "Stopped" : "Imported"} ${file}${values["dry-run"] ? " (dry run: nothing written)" : ""}: ${summary.rows} rows in ${summary.seconds.toFixed(1)} s (${rate} rows/s)`,
+    `  created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, failed ${summary.failed}`,
+    ...firstFailures.map((f) => `  line ${f.line}${f.externalId ? ` (${f.externalId})` : ""}: ${f.path ? `${f.path}: ` : ""}${f.message}`),
+    ...(summary.failed > firstFailures.length ? [values.errors ? `  every failure is in ${values.errors}` : "  (write every failure to a file with --errors OUT)"] : []),
+    ...(summary.interrupted ? ["  Run the same command again to finish: rows already imported come back unchanged."] : []),
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
 }
 
 async function serve(): Promise<void> {
@@ -85,6 +120,11 @@ async function main(argv: string[]): Promise<void> {
       scopes: { type: "string" },
       buckets: { type: "string" },
       all: { type: "boolean", default: false },
+      program: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      errors: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -152,6 +192,27 @@ async function main(argv: string[]): Promise<void> {
         });
       });
       print(values.json, { apiKeyId: apiKey.id, apiKey: secret }, `API key ${apiKey.id} (${apiKey.scopes.join(", ")}), shown once: ${secret}`);
+      return;
+    }
+    case "import": {
+      const [file] = rest;
+      if ((sub !== "people" && sub !== "participants") || !file) throw new UsageError("import people|participants FILE [--program KEY] [--workspace ID] [--dry-run] [--errors OUT]");
+      if (!existsSync(file)) throw new UsageError(`no file ${file}`);
+      // Stopped (Ctrl-C, SIGTERM): the batch being written commits, nothing after it starts.
+      const stop = new AbortController();
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+      const summary = await withDatabase(async (db) =>
+        runImportCommand(db, { kind: sub, file, workspaceId: await workspaceOf(db, values.workspace), programKey: values.program, dryRun: values["dry-run"], format: values.format, errorsFile: values.errors }, stop.signal),
+      );
+      reportImport(summary, values, file);
+      process.exitCode = summary.interrupted ? 130 : summary.failed > 0 ? 3 : 0;
+      return;
+    }
+    case "export": {
+      const format = values.format;
+      if ((sub !== "people" && sub !== "participants") || (format !== "csv" && format !== "jsonl")) throw new UsageError("export people|participants [--program KEY] [--workspace ID] --format csv|jsonl [--out FILE]");
+      const { rows, seconds } = await withDatabase(async (db) => runExportCommand(db, { kind: sub, workspaceId: await workspaceOf(db, values.workspace), programKey: values.program, format, out: values.out }));
+      if (values.out) process.stderr.write(`Exported ${rows} ${sub} to ${values.out} in ${seconds.toFixed(1)} s.\n`);
       return;
     }
     default:
