@@ -17,7 +17,10 @@ function eta(done: number, total: number, since: number): string {
   return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`;
 }
 
-export function startProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, everyMs = 5_000): Progress {
+/** How often a plain progress line is written when not on a terminal: PROGRESS_SECONDS, 5 by default. */
+const everyMs = () => Math.max(0.1, Number(process.env.PROGRESS_SECONDS) || 5) * 1000;
+
+export function startProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   const since = Date.now();
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
@@ -35,7 +38,7 @@ export function startProgress(label: string, total: number, stream: NodeJS.Write
     const percent = total > 0 ? ` (${Math.min(100, Math.floor((last.done / total) * 100))} %)` : "";
     stream.write(`${label}: ${last.rows} rows${percent}, ${rate(last.rows, since)} rows/s, ETA ${eta(last.done, total, since)}\n`);
   };
-  const timer = setInterval(line, everyMs);
+  const timer = setInterval(line, everyMs());
   timer.unref();
   return {
     update: (done, rows) => (last = { done, rows }),

@@ -58,6 +58,7 @@ async function* csvRecords(file: string, onHeader: (header: string[]) => void): 
     }),
   );
   let header = true;
+  let overcounted = 0;
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
     yield* skipped.splice(0);
     if (header) {
@@ -65,9 +66,12 @@ async function* csvRecords(file: string, onHeader: (header: string[]) => void): 
       header = false;
       continue;
     }
-    // The record ends on info.lines; the line breaks inside its cells say where it began.
-    const inside = record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
-    yield { line: info.lines - inside, cells: record, bytes: info.bytes };
+    // The record ends on info.lines, which counts a CR LF inside a cell as two lines: the
+    // running count of those is taken off, then the line breaks in the cells say where it began.
+    const breaks = (pattern: RegExp) => record.reduce((n, cell) => n + (cell.match(pattern)?.length ?? 0), 0);
+    overcounted += breaks(/\r\n/g);
+    const inside = breaks(/\r\n|\r|\n/g);
+    yield { line: info.lines - overcounted - inside, cells: record, bytes: info.bytes };
   }
   yield* skipped.splice(0);
 }

@@ -239,8 +239,10 @@ const CONSENT_CHOICES = ["globalUnsubscribe", "emailOptIn", "smsOptIn"] as const
 function mergeConsent(current: Prisma.JsonValue | null | undefined, input: ConsentInput): Prisma.InputJsonValue {
   const before = (current as Record<string, unknown> | null) ?? {};
   const after: Record<string, unknown> = { ...before };
+  // A choice set to null is no choice: it is left out, as if never made.
   for (const key of CONSENT_CHOICES) {
-    if (input[key] !== undefined) after[key] = input[key];
+    if (input[key] === null) delete after[key];
+    else if (input[key] !== undefined) after[key] = input[key];
   }
   const changed = CONSENT_CHOICES.some((key) => (after[key] ?? null) !== (before[key] ?? null));
   return { ...after, updatedAt: changed ? new Date().toISOString() : (before.updatedAt ?? null) } as Prisma.InputJsonValue;
