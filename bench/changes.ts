@@ -22,12 +22,13 @@ const FEED_ROWS = Number(process.env.BENCH_FEED_ROWS ?? 10_000_000);
 const DATABASES = { history: "pg_bench_history", before: "pg_bench_no_history" } as const;
 const urlOf = (name: string) => `${BASE_URL}/${name}`;
 
+const PART_TABLES = ["person_attribute", "person_field_value", "person_identity", "custom_field_value", "participant_tier"];
 const HISTORY_TRIGGERS: [string, string][] = [
   ["person_changes", "person"], ["participant_changes", "participant"], ["program_changes", "program"],
   ["custom_field_changes", "custom_field_definition"], ["attribute_bucket_changes", "attribute_bucket"], ["api_key_changes", "api_key"],
-  ["webhook_endpoint_changes", "webhook_endpoint"], ["person_attribute_changes", "person_attribute"], ["person_field_value_changes", "person_field_value"],
-  ["person_identity_changes", "person_identity"], ["custom_field_value_changes", "custom_field_value"], ["participant_tier_changes", "participant_tier"],
-  ["ledger_entry_changes", "ledger_entry"],
+  ["webhook_endpoint_changes", "webhook_endpoint"],
+  ...PART_TABLES.flatMap((table) => ["inserted", "updated", "deleted"].map((event): [string, string] => [`${table}_${event}`, table])),
+  ["ledger_entry_inserted", "ledger_entry"],
 ];
 
 interface Fixture {
