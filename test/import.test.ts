@@ -108,6 +108,22 @@ describe("importPeople", () => {
     expect((await personByExternalId(tenant, holder.externalId)).identities).toEqual([{ system: "crm", id: "taken" }]);
   });
 
+  it("writes a call's rows in the same few statements whatever their number", async () => {
+    const tenant = await h.workspace();
+    await tenant.ok(`mutation { definePersonField(input: { key: "shoe", label: "Shoe", type: NUMBER }) { id } }`);
+    const rows = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => ({ externalId: `${prefix}${i}`, firstName: `F${i}`, attributes: { a: i }, customFields: [{ key: "shoe", value: i }], identities: [{ system: "crm", id: `${prefix}${i}` }] }));
+    const small = await tenant.gql(IMPORT_PEOPLE, { rows: rows(5, "s") });
+    const large = await tenant.gql(IMPORT_PEOPLE, { rows: rows(500, "l") });
+    expect(large.data?.importPeople.created).toBe(500);
+    expect(large.statements).toBe(small.statements);
+    expect(large.statements).toBeLessThan(20);
+    // Updating them is as cheap: one statement per kind of write.
+    const updated = await tenant.gql(IMPORT_PEOPLE, { rows: rows(500, "l").map((r) => ({ ...r, firstName: "G", attributes: { a: -1 } })) });
+    expect(updated.data?.importPeople.updated).toBe(500);
+    expect(updated.statements).toBeLessThan(20);
+  });
+
   it("takes at most 1,000 rows per call and needs the write scope", async () => {
     const tenant = await h.workspace();
     const tooMany = await tenant.gql(IMPORT_PEOPLE, { rows: Array.from({ length: 1001 }, (_, i) => ({ externalId: `x${i}` })) });
