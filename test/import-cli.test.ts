@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { PassThrough } from "node:stream";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scopeToWorkspace } from "../src/auth/tenant-scope.js";
 import { openDatabase } from "../src/db/client.js";
 import { commandLineCaller } from "../src/cli/import-command.js";
+import { startProgress } from "../src/cli/progress.js";
 import { defineCustomField } from "../src/services/custom-field.js";
 import { programService } from "../src/services/program.js";
 import { runCli } from "./support/cli.js";
@@ -106,6 +108,26 @@ describe("import on the command line", () => {
   });
 });
 
+/** Starts an import of `file` and resolves with the child once its progress lines show `atLeast` rows done. */
+function importUntil(file: string, workspace: string, atLeast: number, total: number) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/participant-graph.js", import.meta.url)), "import", "participants", file, "--workspace", workspace, "--program", "club"], {
+    env: { ...process.env, ...env, PROGRESS_SECONDS: "0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+  const reached = new Promise<void>((resolve, reject) => {
+    let err = "";
+    child.stderr.on("data", (chunk) => {
+      err += chunk;
+      if ([...err.matchAll(/: (\d+) rows/g)].some((m) => Number(m[1]) >= atLeast && Number(m[1]) < total)) resolve();
+    });
+    closed.then(() => reject(new Error(`the import ended first:\n${err}`)));
+  });
+  return { child, reached, closed, stdout: () => stdout };
+}
+
 /** A participants file of `n` rows touching every kind of column. */
 function participantsCsv(n: number): string {
   const lines = ["externalId,status,tags,attributes.seat,customFields.tier,customFields.points,customFields.langs,customFields.joined,customFields.member,person.externalId,person.firstName,person.lastName,person.email,person.customFields.shoe,person.attributes.vip,person.identities.crm"];
@@ -116,6 +138,20 @@ function participantsCsv(n: number): string {
   }
   return lines.join("\n") + "\n";
 }
+
+describe("progress", () => {
+  it("draws a bar with rows, rows/s and the time left on a terminal", async () => {
+    const out = Object.assign(new PassThrough(), { isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true }) as unknown as NodeJS.WriteStream;
+    let text = "";
+    (out as unknown as PassThrough).on("data", (d) => (text += d));
+    const progress = startProgress("import people", 1000, out);
+    progress.update(500, 250);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    progress.update(600, 300);
+    progress.stop();
+    expect(text).toMatch(/import people \[.*\] \d+% \| 300 rows \| \d+ rows\/s \| ETA/);
+  });
+});
 
 describe("export and import", () => {
   it("round-trips: export → import into an empty workspace → export gives the same file, CSV and JSON lines, people and participants", async () => {
@@ -151,24 +187,11 @@ describe("export and import", () => {
     expect(JSON.parse((await runCli(["import", "participants", csv, "--workspace", whole, "--program", "club", "--json"], env)).stdout)).toMatchObject({ created: rows, failed: 0 });
 
     const stopped = await workspace();
-    const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/participant-graph.js", import.meta.url)), "import", "participants", csv, "--workspace", stopped, "--program", "club"], {
-      env: { ...process.env, ...env, PROGRESS_SECONDS: "0.1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     // Killed (no chance to finish its batch) once some batches have landed and before the end.
-    await new Promise<void>((resolve, reject) => {
-      let err = "";
-      child.stderr.on("data", (chunk) => {
-        err += chunk;
-        const done = [...err.matchAll(/: (\d+) rows/g)].map((m) => Number(m[1]));
-        if (done.some((n) => n >= 1_000 && n < rows)) {
-          child.kill("SIGKILL");
-          resolve();
-        }
-      });
-      child.on("close", () => reject(new Error(`the import ended before it was killed:\n${err}`)));
-    });
-    await new Promise((resolve) => child.once("close", resolve));
+    const killed = importUntil(csv, stopped, 1_000, rows);
+    await killed.reached;
+    killed.child.kill("SIGKILL");
+    await killed.closed;
     const landed = await withDatabase((db) => db.prisma.participant.count({ where: { workspaceId: stopped } }));
     expect(landed).toBeGreaterThan(0);
     expect(landed).toBeLessThan(rows);
@@ -182,4 +205,19 @@ describe("export and import", () => {
     };
     expect(await exported(stopped, "stopped.jsonl")).toBe(await exported(whole, "whole.jsonl"));
   }, 240_000);
+
+  it("stopped with Ctrl-C, finishes the batch it is writing, says so, and exits 130", async () => {
+    const rows = 3_000;
+    const csv = file("stop.csv", participantsCsv(rows));
+    const ws = await workspace();
+    const run = importUntil(csv, ws, 1_000, rows);
+    await run.reached;
+    run.child.kill("SIGINT");
+    expect(await run.closed).toBe(130);
+    expect(run.stdout()).toContain("Run the same command again to finish");
+    // Whole batches only: nothing half-written.
+    const landed = await withDatabase((db) => db.prisma.participant.count({ where: { workspaceId: ws } }));
+    expect(landed % 1_000).toBe(0);
+    expect(landed).toBeGreaterThanOrEqual(1_000);
+  }, 120_000);
 });

@@ -216,6 +216,23 @@ const CASES: Record<string, () => Promise<void>> = {
     expect((await a.tenant.ok(`{ viewer { workspace { id } } }`, {}, createApiKey.secret)).viewer.workspace.id).toBe(a.tenant.workspaceId);
   },
   revokeApiKey: () => notFound(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: b.apiKeyId }),
+  importPeople: async () => {
+    // B's external id names A's person; B's id in another system is free in A (run after the person cases).
+    const { importPeople } = await a.tenant.ok(`mutation { importPeople(rows: [{ externalId: "person-1", firstName: "A" }, { externalId: "person-1b", identities: [{ system: "crm", id: "b-crm" }] }]) { rows { status id } } }`);
+    expect(importPeople.rows).toEqual([{ status: "UNCHANGED", id: a.personId }, { status: "CREATED", id: expect.any(String) }]);
+  },
+  importParticipants: async () => {
+    const { importParticipants } = await a.tenant.ok(
+      `mutation { importParticipants(programKey: "shared", rows: [{ externalId: "ext-1", person: { externalId: "person-1" }, customFields: [{ key: "shirt", value: "A" }] }]) { rows { status id } } }`,
+    );
+    expect(importParticipants.rows).toEqual([{ status: "UNCHANGED", id: a.participantId }]);
+  },
+  personExport: async () => {
+    expect((await a.tenant.ok(`query($id: ID!) { personExport(id: $id) }`, { id: b.personId })).personExport).toBeNull();
+    const { personExport } = await a.tenant.ok(`{ personExport(externalId: "person-1") }`);
+    expect(personExport.person.id).toBe(a.personId);
+    expectNoForeign(personExport);
+  },
   mergePersons: async () => {
     await notFound(`mutation($s: ID!, $t: ID!) { mergePersons(sourceId: $s, targetId: $t) { id } }`, { s: b.personId, t: a.personId });
     await notFound(`mutation($s: ID!, $t: ID!) { mergePersons(sourceId: $s, targetId: $t) { id } }`, { s: a.personId, t: b.personId });
