@@ -5,11 +5,12 @@ import { useContentEncoding } from "@whatwg-node/server";
 import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from "graphql-yoga";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { authenticate, type Caller } from "./auth/api-key.js";
+import { KeyCache } from "./auth/key-cache.js";
 import { createRateLimiter, rateLimitHeaders, type RateLimitDecision, type RateLimiter } from "./auth/rate-limit.js";
 import { ScopedClients } from "./auth/tenant-scope.js";
 import { compatApi } from "./compat/index.js";
 import { useCompiledExecution } from "./compiled-execution.js";
-import { DEFAULT_WEBHOOKS, type Config } from "./config.js";
+import { DEFAULT_API_KEY_CACHE_SECONDS, DEFAULT_WEBHOOKS, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
 import { errorHandling } from "./error-handling.js";
@@ -35,7 +36,7 @@ import { changeEvents, type ChangeEvents } from "./events/change-events.js";
 export interface AppDeps {
   db: Database;
   config: Pick<Config, "graphiql"> &
-    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader" | "webhooks">>;
+    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader" | "webhooks" | "apiKeyCacheSeconds">>;
   logger: Logger;
   /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
   rateLimiter?: RateLimiter;
@@ -106,11 +107,13 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const scoped = new ScopedClients(db.prisma);
   const programIds = new ProgramIdCache();
   const events = givenEvents ?? changeEvents();
+  const keys = new KeyCache((config.apiKeyCacheSeconds ?? DEFAULT_API_KEY_CACHE_SECONDS) * 1000);
+  events.onKeyRevoked((id) => keys.forget(id));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const limits = config.limits ?? DEFAULT_LIMITS;
   const errors = errorHandling(logger, { suggest: limits.introspection, requestIdOf });
-  const gate = requestGate({ db, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
+  const gate = requestGate({ db, keys, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
 
   /** The workspace-scoped client, stores, loaders and services of one request of this caller. */
   const requestScope = (caller: Caller) => {
@@ -131,7 +134,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
     logging: logger,
     graphiql: config.graphiql ? (request) => graphiqlOptions(request, graphiqlHeaders) : false,
     context: async ({ request }): Promise<Context> => {
-      const caller = gate.callerOf(request) ?? (await authenticate(db, request.headers));
+      const caller = gate.callerOf(request) ?? (await authenticate(db, request.headers, keys));
       const decision = await limiter.consume(caller.apiKeyId);
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
@@ -160,6 +163,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
       landing("/graphql"),
       compatApi({
         db,
+        keys,
         limiter,
         maxBodyBytes: limits.maxBodyBytes,
         servicesFor: (caller) => requestScope(caller).services,

@@ -6,6 +6,7 @@ import { runExportCommand } from "./cli/export-command.js";
 import { runImportCommand, type ImportSummary } from "./cli/import-command.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
+import { changeEvents } from "./events/change-events.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
 import { createApiKey, createWorkspace, listApiKeys } from "./services/workspace.js";
@@ -173,6 +174,13 @@ async function main(argv: string[]): Promise<void> {
           if (!key) throw new UsageError(`no API key ${id}`);
           return key.revokedAt ?? (await db.prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } })).revokedAt!;
         });
+        // Running servers keep a verified key a few seconds; through Redis they forget it at once.
+        const { redisUrl } = loadConfig();
+        if (redisUrl) {
+          const events = changeEvents(redisUrl);
+          events.keyRevoked(id);
+          await events.close();
+        }
         process.stdout.write(`API key ${id} revoked at ${revoked.toISOString()}\n`);
         return;
       }

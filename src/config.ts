@@ -34,6 +34,7 @@ const EnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().max(3600).default(5),
   WEBHOOK_RETRY_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).optional(),
 });
 
 export type DatabaseConfig =
@@ -66,6 +67,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   limits: QueryLimits;
   webhooks: WebhookConfig;
+  /** How long a verified key is kept (0: looked up on every request). */
+  apiKeyCacheSeconds: number;
 }
 
 export interface WebhookConfig {
@@ -76,6 +79,9 @@ export interface WebhookConfig {
   /** How long a delivery is retried before it is FAILED. */
   retryHours: number;
 }
+
+/** See auth/key-cache.ts: a key revoked other than through the graph works at most this long. */
+export const DEFAULT_API_KEY_CACHE_SECONDS = 5;
 
 export const DEFAULT_WEBHOOKS: WebhookConfig = { allowPrivate: false, retryBaseSeconds: 5, retryHours: 24 };
 
@@ -116,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.MAX_BODY_BYTES,
       introspection: e.INTROSPECTION,
     },
+    apiKeyCacheSeconds: e.API_KEY_CACHE_SECONDS ?? DEFAULT_API_KEY_CACHE_SECONDS,
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, retryBaseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS, retryHours: e.WEBHOOK_RETRY_HOURS },
   };
 }

@@ -1,5 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import { authenticate, type Caller } from "./auth/api-key.js";
+import type { KeyCache } from "./auth/key-cache.js";
 import type { Database } from "./db/client.js";
 import { AppError } from "./errors.js";
 
@@ -17,11 +18,14 @@ export interface RequestGate {
 
 export function requestGate({
   db,
+  keys,
   graphqlEndpoint,
   maxBodyBytes,
   onReplace,
 }: {
   db: Database;
+  /** Keys verified recently. */
+  keys?: KeyCache;
   graphqlEndpoint: string;
   maxBodyBytes: number;
   /** Told when the gate hands on a new Request object carrying the buffered body. */
@@ -67,7 +71,7 @@ export function requestGate({
     async onRequestParse({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== graphqlEndpoint || !carriesOperation(request, url)) return;
       try {
-        callers.set(request, await authenticate(db, request.headers));
+        callers.set(request, await authenticate(db, request.headers, keys));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         endResponse(refuse(fetchAPI, 401, error.message, "UNAUTHENTICATED"));

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "../db/client.js";
 import type { ScopedPrisma } from "./tenant-scope.js";
+import type { KeyCache, KeyRow } from "./key-cache.js";
 import { Forbidden, Unauthenticated } from "../errors.js";
 
 export const SCOPES = ["read", "write", "admin"] as const;
@@ -49,28 +50,24 @@ export function secretFromHeaders(headers: Headers): string | undefined {
 // Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-interface KeyRow {
-  id: string;
-  workspaceId: string;
-  secretHash: string;
-  scopes: string[];
-  bucketsRestricted: boolean;
-  buckets: string[];
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
-
-/** Every request looks its key up afresh, so a revoked key fails on the very next request. */
-export async function authenticate(db: Database, headers: Headers): Promise<Caller> {
+/**
+ * The caller of a request, by its key: from `cache` while the key's entry is fresh (see
+ * key-cache.ts for when a revoked key stops working), else looked up by its secret's hash.
+ */
+export async function authenticate(db: Database, headers: Headers, cache?: KeyCache): Promise<Caller> {
   const secret = secretFromHeaders(headers);
   if (!secret) throw new Unauthenticated();
   const secretHash = hashSecret(secret);
-  const [key] = await db.query<KeyRow>(
-    `SELECT id, workspace_id AS "workspaceId", secret_hash AS "secretHash", scopes, buckets_restricted AS "bucketsRestricted",
-            buckets, last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
-     FROM api_key WHERE secret_hash = $1`,
-    [secretHash],
-  );
+  let key = cache?.get(secretHash);
+  if (!key) {
+    [key] = await db.query<KeyRow>(
+      `SELECT id, workspace_id AS "workspaceId", secret_hash AS "secretHash", scopes, buckets_restricted AS "bucketsRestricted",
+              buckets, last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
+       FROM api_key WHERE secret_hash = $1`,
+      [secretHash],
+    );
+    if (key && !key.revokedAt) cache?.set(secretHash, key);
+  }
   // The index finds the row by hash; comparing again in constant time keeps the check itself
   // free of timing differences whatever the index does.
   if (
@@ -81,6 +78,7 @@ export async function authenticate(db: Database, headers: Headers): Promise<Call
     throw new Unauthenticated();
   }
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    key.lastUsedAt = new Date();
     void db.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
   return {

@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import { authenticate, type Caller, type ScopeName } from "../auth/api-key.js";
+import type { KeyCache } from "../auth/key-cache.js";
 import { rateLimitHeaders, type RateLimiter } from "../auth/rate-limit.js";
 import type { Database } from "../db/client.js";
 import { AppError, fromPrismaError, type FieldError } from "../errors.js";
@@ -15,6 +16,8 @@ export interface DialectEnv {
 
 export interface DialectDeps {
   db: Database;
+  /** Keys verified recently, shared with the graph. */
+  keys?: KeyCache;
   limiter: RateLimiter;
   /** The services of one request, as the graph makes them. */
   servicesFor: (caller: Caller) => Services;
@@ -43,7 +46,7 @@ function dialectGate(deps: DialectDeps, style: DialectStyle, scope: ScopeName): 
     const key = style.keyOf(c.req.raw.headers);
     let caller: Caller;
     try {
-      caller = await authenticate(deps.db, new Headers(key ? { authorization: `Bearer ${key}` } : {}));
+      caller = await authenticate(deps.db, new Headers(key ? { authorization: `Bearer ${key}` } : {}), deps.keys);
     } catch {
       return c.json(style.error(401, "Unauthorized or bad API key."), 401);
     }

@@ -10,6 +10,10 @@ import { Redis } from "ioredis";
  */
 export interface ChangeEvents {
   committed(workspaceId: string): void;
+  /** Word that an API key was revoked or rotated: every instance forgets it from its key cache. */
+  keyRevoked(apiKeyId: string): void;
+  /** Calls `forget` with every key revoked from now on, until the events close. */
+  onKeyRevoked(forget: (apiKeyId: string) => void): void;
   /** Ends every listener (live readers finish, so that a stopping server can drain). */
   stopListening(): void;
   /** Word about one workspace, waited for at most `lookEveryMs` at a time. */
@@ -23,7 +27,7 @@ export interface Listener {
   close(): void;
 }
 
-type Topics = { changes: [workspaceId: string, payload: true] };
+type Topics = { changes: [workspaceId: string, payload: true]; keys: [apiKeyId: string] };
 
 /** How long a reader waits for word before it looks at the feed on its own. */
 const LOOK_EVERY_MS = 2_000;
@@ -38,8 +42,16 @@ export function changeEvents(redisUrl?: string, { lookEveryMs = LOOK_EVERY_MS } 
   const pubsub = createPubSub<Topics>(clients.length ? { eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) } : {});
   let stopping = false;
   const stopped = new Set<() => void>();
+  const keyListeners: AsyncIterator<string>[] = [];
   return {
     committed: (workspaceId) => pubsub.publish("changes", workspaceId, true),
+    keyRevoked: (apiKeyId) => pubsub.publish("keys", apiKeyId),
+    onKeyRevoked(forget) {
+      const revoked = pubsub.subscribe("keys")[Symbol.asyncIterator]();
+      const next = (): void => void revoked.next().then((word) => !word.done && (forget(word.value), next()), () => {});
+      next();
+      keyListeners.push(revoked);
+    },
     stopListening() {
       stopping = true;
       for (const stop of stopped) stop();
@@ -71,6 +83,7 @@ export function changeEvents(redisUrl?: string, { lookEveryMs = LOOK_EVERY_MS } 
     },
     async close() {
       this.stopListening();
+      for (const listener of keyListeners) void listener.return?.();
       await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
     },
   };

@@ -112,11 +112,17 @@ export async function createWorkspace(
 }
 
 /** API keys for one request; the calling key is the creator a new key may not exceed. */
-export function apiKeyService({ db, caller }: RequestScope) {
+export function apiKeyService({ db, caller, events }: RequestScope) {
+  /** After the write committed: every instance forgets the old key from its cache. */
+  const forgotten = async <T>(id: string, write: Promise<T>): Promise<T> => {
+    const result = await write;
+    events.keyRevoked(id);
+    return result;
+  };
   return {
     create: (input: NewApiKey) => createApiKey(db, caller.workspaceId, input, caller),
-    revoke: (id: string) => revokeApiKey(db, caller, id),
-    rotate: (id: string) => rotateApiKey(db, id, caller),
+    revoke: (id: string) => forgotten(id, revokeApiKey(db, caller, id)),
+    rotate: (id: string) => forgotten(id, rotateApiKey(db, id, caller)),
     list: (includeRevoked: boolean) => listApiKeys(db, caller.workspaceId, includeRevoked),
     /** The key of the request. */
     callingKey: () => db.apiKey.findUniqueOrThrow({ where: { id: caller.apiKeyId } }),
