@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countStatements } from "../src/db/statement-counter.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
 import { createProgram, enroll } from "./support/fixtures.js";
 
@@ -49,7 +50,39 @@ const LIST = `query($key: String!, $first: Int!) {
     edges { node { id tags attributes person { id firstName lastName email } customFields { key value displayValue } } }
   } }`;
 
+/** The SQL texts one request sends. */
+async function textsOf(query: string, variables: Record<string, unknown>): Promise<string[]> {
+  const { result, texts } = await countStatements(
+    () => Promise.resolve(h.app.fetch("http://test/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.adminKey}` }, body: JSON.stringify({ query, variables }) })),
+    { texts: true },
+  );
+  const body = (await result.json()) as { errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  return texts;
+}
+
 describe("SQL statements per request", () => {
+  it("a page's statement text depends on its shape only: values travel as parameters, so PostgreSQL keeps one plan", async () => {
+    const query = `query($key: String!, $first: Int!, $after: String, $tag: [String!]!) {
+      participants(programKey: $key, first: $first, after: $after, filter: { tagsAny: $tag }) {
+        pageInfo { endCursor } edges { node { id person { firstName } customFields { key value } } } } }`;
+    const first = await textsOf(query, { key: programKey, first: 5, tag: ["a"] });
+    const { data } = await statements(query, { key: programKey, first: 5, tag: ["a"] });
+    const other = await textsOf(query, { key: programKey, first: 5, after: data.participants.pageInfo.endCursor, tag: ["t3"] });
+    // The page statement: its LIMIT is a number in the text (Prisma's look-ups bind theirs).
+    const page = (texts: string[]) => texts.filter((t) => /LIMIT \d/.test(t));
+    expect(page(first)).toHaveLength(1);
+    // After a cursor the keyset condition is part of the shape: compare two pages after cursors.
+    const later = await textsOf(query, { key: programKey, first: 5, after: data.participants.pageInfo.endCursor, tag: ["t7"] });
+    expect(page(later)).toEqual(page(other));
+    expect(page(await textsOf(query, { key: programKey, first: 5, tag: ["t9"] }))).toEqual(page(first));
+    // The page size is in the text (a generic plan per size): the only difference.
+    const bigger = page(await textsOf(query, { key: programKey, first: 6, tag: ["a"] }));
+    expect(bigger[0]!.replace(/LIMIT \d+/, "LIMIT n")).toBe(page(first)[0]!.replace(/LIMIT \d+/, "LIMIT n"));
+    expect(bigger[0]).not.toBe(page(first)[0]);
+  });
+
+
   it("participants: the same for 1 and 100 rows, and at most 4", async () => {
     await statements(LIST, { key: programKey, first: 1 }); // warms the program-key cache
     const one = await statements(LIST, { key: programKey, first: 1 });

@@ -83,7 +83,7 @@ function openPostgres(url: string, poolSize: number): Database {
     prisma,
     driver,
     query: async <T,>(sql: string, params: readonly unknown[]) => {
-      record();
+      record(sql);
       return (await pool.query({ name: statementName(sql), text: sql, values: params as unknown[] })).rows as T[];
     },
     ping: async () => void (await pool.query("SELECT 1")),
@@ -119,7 +119,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     prisma,
     driver,
     query: async <T,>(sql: string, params: readonly unknown[]) => {
-      record();
+      record(sql);
       return (await pglite.query<T>(sql, params as unknown[])).rows;
     },
     ping: async () => {

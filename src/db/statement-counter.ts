@@ -7,13 +7,15 @@ import { AsyncLocalStorage } from "node:async_hooks";
  */
 export interface StatementTally {
   count: number;
+  /** The texts sent, when asked for (tests that pin what a request's SQL looks like). */
+  texts?: string[];
 }
 
 const scope = new AsyncLocalStorage<StatementTally>();
-export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
-  const tally: StatementTally = { count: 0 };
+export async function countStatements<T>(fn: () => Promise<T>, { texts = false } = {}): Promise<{ result: T; statements: number; texts: string[] }> {
+  const tally: StatementTally = { count: 0, ...(texts ? { texts: [] } : {}) };
   const result = await scope.run(tally, fn);
-  return { result, statements: tally.count };
+  return { result, statements: tally.count, texts: tally.texts ?? [] };
 }
 
 export function runWithTally<T>(tally: StatementTally, fn: () => T): T {
@@ -25,10 +27,12 @@ export function currentTally(): StatementTally | undefined {
   return scope.getStore();
 }
 
-/** Counts one statement sent outside Prisma (see Database.query). */
-export function record(): void {
+/** Counts one statement (sent outside Prisma: see Database.query), and keeps its text when asked. */
+export function record(text?: string): void {
   const tally = scope.getStore();
-  if (tally) tally.count++;
+  if (!tally) return;
+  tally.count++;
+  if (text !== undefined) tally.texts?.push(text);
 }
 
 const COUNTED = new Set(["queryRaw", "executeRaw"]);
@@ -40,7 +44,7 @@ function wrapQueryable<T extends object>(target: T): T {
       if (typeof value !== "function") return value;
       if (COUNTED.has(prop as string)) {
         return (...args: unknown[]) => {
-          record();
+          record((args[0] as { sql?: string } | undefined)?.sql);
           return value.apply(obj, args);
         };
       }
