@@ -29,6 +29,24 @@ export interface Listener {
 
 type Topics = { changes: [workspaceId: string, payload: true]; keys: [apiKeyId: string] };
 
+/**
+ * The event target sends SUBSCRIBE, UNSUBSCRIBE and PUBLISH without waiting for them: one still
+ * queued when the client closes (an instance stopped right after it started) must end quietly,
+ * not as an unhandled rejection. Word lost that way costs a delay, as above.
+ */
+function unawaited(client: Redis): Redis {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (prop === "subscribe" || prop === "unsubscribe" || prop === "publish") {
+        return (...args: unknown[]) => (value.apply(target, args) as Promise<unknown>).catch(() => undefined);
+      }
+      return value.bind(target);
+    },
+  });
+}
+
 /** How long a reader waits for word before it looks at the feed on its own. */
 const LOOK_EVERY_MS = 2_000;
 
@@ -39,7 +57,7 @@ export function changeEvents(redisUrl?: string, { lookEveryMs = LOOK_EVERY_MS } 
   // SUBSCRIBE went out first, and the client would drop the subscription reconnecting.
   const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl, { enableReadyCheck: false })] : [];
   for (const client of clients) client.on("error", () => {});
-  const pubsub = createPubSub<Topics>(clients.length ? { eventTarget: createRedisEventTarget({ publishClient: clients[0]!, subscribeClient: clients[1]! }) } : {});
+  const pubsub = createPubSub<Topics>(clients.length ? { eventTarget: createRedisEventTarget({ publishClient: unawaited(clients[0]!), subscribeClient: unawaited(clients[1]!) }) } : {});
   let stopping = false;
   const stopped = new Set<() => void>();
   const keyListeners: AsyncIterator<string>[] = [];
