@@ -102,9 +102,9 @@ describe("import on the command line", () => {
     const dry = await runCli(["import", "people", csv, "--workspace", ws, "--dry-run", "--json"], env);
     expect(JSON.parse(dry.stdout)).toMatchObject({ created: 1 });
     expect(await withDatabase((db) => db.prisma.person.count({ where: { workspaceId: ws } }))).toBe(0);
-    const unknown = await runCli(["import", "people", file("bad.csv", "externalId,shoeSize,attributes\nx,1,2\n"), "--workspace", ws], env);
+    const unknown = await runCli(["import", "people", file("bad.csv", "externalId,shoeSize,attributes,location.planet\nx,1,2,3\n"), "--workspace", ws], env);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("unknown columns: shoeSize, attributes");
+    expect(unknown.stderr).toContain("unknown columns: shoeSize, attributes, location.planet");
   });
 });
 

@@ -62,7 +62,7 @@ export function parseHeader(schema: GraphQLSchema, kind: RowKind, header: string
       type = named;
     }
     unknown.push(name);
-    return { kind: "field", path: parts, type: getNamedType(type.getFields().externalId!.type) as GraphQLInputType };
+    return { kind: "attribute", path: parts, key: "" };
   });
   if (unknown.length > 0) throw new Error(`unknown column${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")} (see the export's header for the columns a ${kind} file has)`);
   return columns;
