@@ -31,6 +31,7 @@ import { createServices } from "./services/index.js";
 import { ProgramIdCache } from "./services/program-ids.js";
 import { createStores } from "./stores/index.js";
 import { announceCommits } from "./events/announce-commits.js";
+import { operationKind } from "./operation-kind.js";
 import { changeEvents, type ChangeEvents } from "./events/change-events.js";
 
 export interface AppDeps {
@@ -104,11 +105,20 @@ function requestIdPlugin(logger: Logger, { sqlStatementsHeader }: { sqlStatement
 /** Builds the GraphQL server from its dependencies. It never listens: see server.ts. */
 export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, queryStore, events: givenEvents }: AppDeps): App {
   const limiter = rateLimiter ?? createRateLimiter({ perMinute: 600, logger });
-  const scoped = new ScopedClients(db.prisma);
+  const scopedClients = new Map<Database, ScopedClients>();
+  const scopedFor = (database: Database) => {
+    let clients = scopedClients.get(database);
+    if (!clients) scopedClients.set(database, (clients = new ScopedClients(database.prisma)));
+    return clients;
+  };
   const programIds = new ProgramIdCache();
   const events = givenEvents ?? changeEvents();
   const keys = new KeyCache((config.apiKeyCacheSeconds ?? DEFAULT_API_KEY_CACHE_SECONDS) * 1000);
   events.onKeyRevoked((id) => keys.forget(id));
+  const committed = (workspaceId: string) => {
+    db.replicas?.wrote(workspaceId);
+    events.committed(workspaceId);
+  };
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const limits = config.limits ?? DEFAULT_LIMITS;
@@ -116,9 +126,9 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const gate = requestGate({ db, keys, graphqlEndpoint: "/graphql", maxBodyBytes: limits.maxBodyBytes, onReplace: carryRequestState });
 
   /** The workspace-scoped client, stores, loaders and services of one request of this caller. */
-  const requestScope = (caller: Caller) => {
-    const scopedDb = scoped.for(caller.workspaceId);
-    const stores = createStores(db, caller.workspaceId);
+  const requestScope = (caller: Caller, database = db) => {
+    const scopedDb = scopedFor(database).for(caller.workspaceId);
+    const stores = createStores(database, caller.workspaceId);
     const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds, events, webhooks: config.webhooks ?? DEFAULT_WEBHOOKS };
     return { scope, services: createServices(scope) };
   };
@@ -133,19 +143,21 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
     batching: (config.batchLimit ?? 10) > 0 ? { limit: config.batchLimit ?? 10 } : false,
     logging: logger,
     graphiql: config.graphiql ? (request) => graphiqlOptions(request, graphiqlHeaders) : false,
-    context: async ({ request }): Promise<Context> => {
+    context: async ({ request, params }): Promise<Context> => {
       const caller = gate.callerOf(request) ?? (await authenticate(db, request.headers, keys));
       const decision = await limiter.consume(caller.apiKeyId);
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
       const requestId = requestIdOf(request);
-      const { scope, services } = requestScope({ ...caller, requestId });
+      // Queries read from a replica when there are any; mutations and subscriptions stay on the primary.
+      const database = db.replicas && operationKind(params) === "query" ? await db.replicas.forReading(caller.workspaceId) : db;
+      const { scope, services } = requestScope({ ...caller, requestId }, database);
       return { requestId, caller: scope.caller, db: scope.db, loaders: scope.loaders, services };
     },
     maskedErrors: errors.masking,
     plugins: [
       useCompiledExecution(),
-      announceCommits(events),
+      announceCommits(committed),
       useClientIntrospection(schema),
       requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false }),
       ...errors.plugins,
@@ -167,7 +179,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
         limiter,
         maxBodyBytes: limits.maxBodyBytes,
         servicesFor: (caller) => requestScope(caller).services,
-        committed: events.committed,
+        committed,
         onUnexpected: (error) => logger.error({ err: error }, "unexpected error in a dialect"),
       }),
       // Federated tracing (ftv1) for routers that ask for it. Off by default: it wraps every

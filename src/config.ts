@@ -17,6 +17,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((urls) => urls.split(",").map((url) => url.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, "must be postgresql:// URLs, comma-separated")))
+    .optional(),
   GRAPHIQL: z.stringbool().default(true),
   SEED_DEMO: z.stringbool().optional(),
   PERSISTED_OPERATIONS_FILE: z.string().optional(),
@@ -38,7 +43,7 @@ const EnvSchema = z.object({
 });
 
 export type DatabaseConfig =
-  | { kind: "postgres"; url: string; poolSize: number }
+  | { kind: "postgres"; url: string; poolSize: number; replicaUrls?: string[] }
   | { kind: "pglite"; dataDir: string };
 
 export interface Config {
@@ -93,9 +98,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_REPLICA_URLS?.length && !e.DATABASE_URL) throw new Error("Invalid configuration: DATABASE_REPLICA_URLS: replicas need a primary in DATABASE_URL");
   return {
     database: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, replicaUrls: e.DATABASE_REPLICA_URLS }
       : { kind: "pglite", dataDir: resolve(e.DATA_DIR) },
     port: e.PORT,
     host: e.HOST,

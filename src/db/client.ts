@@ -5,6 +5,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataDir } from "./pglite-lock.js";
+import { ReadReplicas } from "./read-replicas.js";
 import { pgliteTemplateFor } from "./pglite-template.js";
 import type { SqlDriver } from "./sql-driver.js";
 import { countingAdapter, record } from "./statement-counter.js";
@@ -26,13 +27,22 @@ export interface Database {
    * values). Not tenant-scoped: every caller names the workspace in its SQL.
    */
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** Streaming replicas that requests which only read go to (DATABASE_REPLICA_URLS), if any. */
+  replicas?: ReadReplicas;
   /** Resolves when a trivial statement succeeds, rejects otherwise; for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  return config.kind === "postgres" ? openPostgres(config.url, config.poolSize) : openPglite(config.dataDir);
+  if (config.kind === "pglite") return openPglite(config.dataDir);
+  const primary = openPostgres(config.url, config.poolSize);
+  if (!config.replicaUrls?.length) return primary;
+  const replicas = new ReadReplicas(
+    primary,
+    config.replicaUrls.map((url) => openPostgres(url, config.poolSize)),
+  );
+  return { ...primary, replicas, close: () => Promise.all([replicas.close(), primary.close()]).then(() => {}) };
 }
 
 /**

@@ -1,14 +1,17 @@
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../schema/builder.js";
-import type { ChangeEvents } from "./change-events.js";
 
-/** After a mutation (its transactions committed or rolled back), word to the caller's workspace's live readers. */
-export function announceCommits(events: ChangeEvents): Plugin<Context> {
+/**
+ * After a mutation (its transactions committed or rolled back), word that the caller's workspace
+ * was written: to its live readers, and to the read routing that keeps its reads on the primary
+ * until a replica has the write.
+ */
+export function announceCommits(committed: (workspaceId: string) => void): Plugin<Context> {
   return {
     onExecute({ args }) {
       if (getOperationAST(args.document, args.operationName)?.operation !== "mutation") return;
-      return { onExecuteDone: () => events.committed(args.contextValue.caller.workspaceId) };
+      return { onExecuteDone: () => committed(args.contextValue.caller.workspaceId) };
     },
   };
 }
