@@ -5,11 +5,11 @@
 // read, at the size of the bench's history and at 10 million changes. Prints and writes
 // bench/CHANGES-HISTORY.md. Not part of npm test.
 import { writeFileSync } from "node:fs";
-import autocannon from "autocannon";
 import pg from "pg";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createApiKey, createWorkspace } from "../src/services/workspace.js";
+import { drive as measure, median, range } from "./measure.js";
 import { seed } from "./seed.js";
 import { startOurs, type System } from "./systems.js";
 
@@ -100,22 +100,8 @@ const WRITES: { name: string; body: Body }[] = [
   },
 ];
 
-async function drive(system: System, fixture: Fixture, body: Body, connections: number, seconds: number, run: string) {
-  let i = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${system.port}`,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: "POST",
-        path: "/graphql",
-        headers: { "content-type": "application/json", authorization: `Bearer ${fixture.apiKey}` },
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body(fixture, i++, run) }),
-      },
-    ],
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+function drive(system: System, fixture: Fixture, body: Body, connections: number, seconds: number, run: string) {
+  return measure(system.port, { path: "/graphql", headers: { authorization: `Bearer ${fixture.apiKey}` }, body: (i) => body(fixture, i, run) }, connections, seconds);
 }
 
 async function statements(system: System, fixture: Fixture, body: Body): Promise<number> {
@@ -128,8 +114,6 @@ async function statements(system: System, fixture: Fixture, body: Body): Promise
   return Number(response.headers.get("x-sql-statements"));
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const range = (values: number[], digits = 0) => `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 
 /** Feed pages straight from SQL at 10 million changes: the first page, one from the middle, the last. */
 async function feedAtScale(url: string): Promise<string[]> {

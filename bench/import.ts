@@ -19,6 +19,7 @@ import { commandLineCaller } from "../src/cli/import-command.js";
 import { defineCustomField } from "../src/services/custom-field.js";
 import { programService } from "../src/services/program.js";
 import { createWorkspace } from "../src/services/workspace.js";
+import { median, range } from "./measure.js";
 
 const BASE_URL = process.env.BENCH_BASE_URL ?? "postgresql://postgres@127.0.0.1:5432";
 const DATABASE = "pg_bench_import";
@@ -125,8 +126,6 @@ function copyFloor(files: string[], triggers: boolean): number {
   return (performance.now() - started) / 1000;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const range = (xs: number[], digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 async function main() {
   const admin = new pg.Client({ connectionString: `${BASE_URL}/postgres` });

@@ -6,7 +6,12 @@ export const DATASET = { persons: 20_000, programs: 3, fieldsPerProgram: 20, par
 
 const FIELD_TYPES = ["TEXT", "NUMBER", "SELECT", "DATE", "BOOLEAN"] as const;
 
-export async function seed(client: pg.Client, workspaceId: string): Promise<void> {
+/** What seeding needs of a connection: pg's Client, or the embedded database's own query. */
+export interface SeedClient {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+export async function seed(client: SeedClient, workspaceId: string): Promise<void> {
   const steps: [string, string, unknown[]][] = [
     [
       "persons",

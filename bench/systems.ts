@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export interface System {
@@ -8,8 +8,10 @@ export interface System {
   child: ChildProcess;
   /** SQL statements sent so far, if the system can tell. */
   statements(): Promise<number | undefined>;
-  /** Peak resident memory of the process, in MiB. */
+  /** Peak resident memory of the process since it started or since resetPeakMemory, in MiB. */
   peakMemoryMiB(): number;
+  /** Starts the peak over from the current resident memory (Linux: clear_refs 5). */
+  resetPeakMemory(): void;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,8 @@ export async function start(
 ): Promise<System> {
   // Every system runs as it would in production: graphql-js, Grafast and PostGraphile all skip
   // development-time checks then.
-  const child = spawn(process.execPath, command, {
+  const [executable, ...args] = command;
+  const child = spawn(executable!, args, {
     env: { ...process.env, NODE_ENV: "production", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -57,6 +60,7 @@ export async function start(
     child,
     statements: () => statements(port),
     peakMemoryMiB: () => peakRss(child.pid!),
+    resetPeakMemory: () => writeFileSync(`/proc/${child.pid}/clear_refs`, "5"),
     stop: async () => {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("close", r));
@@ -67,12 +71,16 @@ export async function start(
 export const statsEndpoint = async (port: number) =>
   ((await (await fetch(`http://127.0.0.1:${port}/__stats`)).json()) as { statements: number }).statements;
 
-export function startOurs(databaseUrl: string, port: number, poolSize: number) {
+/**
+ * participant-graph on PostgreSQL (a URL) or on the embedded database (a folder), started as its
+ * users start it: the executable, with the Node options its first line gives.
+ */
+export function startOurs(database: string, port: number, poolSize: number, { name = "participant-graph", env = {} as Record<string, string> } = {}) {
   return start(
-    "participant-graph",
+    name,
     [here("../bin/participant-graph.js"), "serve"],
     {
-      DATABASE_URL: databaseUrl,
+      ...(database.startsWith("postgres") ? { DATABASE_URL: database } : { DATABASE_URL: "", DATA_DIR: database }),
       LOG_LEVEL: "warn",
       SEED_DEMO: "false",
       DATABASE_POOL_SIZE: String(poolSize),
@@ -81,6 +89,7 @@ export function startOurs(databaseUrl: string, port: number, poolSize: number) {
       SQL_STATEMENTS_HEADER: "true",
       // The load generator is one client sending thousands of requests a minute.
       RATE_LIMIT_PER_MINUTE: "100000000",
+      ...env,
     },
     port,
     async () => undefined,
@@ -88,9 +97,16 @@ export function startOurs(databaseUrl: string, port: number, poolSize: number) {
 }
 
 export function startPostGraphile(databaseUrl: string, port: number, poolSize: number) {
-  return start("PostGraphile 5", [here("postgraphile-server.mjs")], { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize) }, port, statsEndpoint);
+  return start("PostGraphile 5", [process.execPath, here("postgraphile-server.mjs")], { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize) }, port, statsEndpoint);
 }
 
-export function startRaw(databaseUrl: string, port: number, poolSize: number) {
-  return start("raw pg floor", [here("raw-server.mjs")], { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize) }, port, statsEndpoint);
+/** The floor's writes name the same workspace and writer as participant-graph's. */
+export function startRaw(databaseUrl: string, port: number, poolSize: number, workspaceId: string, actorId: string) {
+  return start(
+    "raw pg floor",
+    [process.execPath, here("raw-server.mjs")],
+    { DATABASE_URL: databaseUrl, POOL_SIZE: String(poolSize), BENCH_WORKSPACE_ID: workspaceId, BENCH_ACTOR_ID: actorId },
+    port,
+    statsEndpoint,
+  );
 }
