@@ -2,6 +2,12 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_LIMITS, type QueryLimits } from "./limits.js";
 
+/**
+ * The embedded database's page cache. PostgreSQL's default (128MB) is touched in full at start,
+ * most of a first start's memory; the files behind it are in the operating system's cache anyway.
+ */
+export const DEFAULT_EMBEDDED_SHARED_BUFFERS = "32MB";
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const EnvSchema = z.object({
@@ -10,6 +16,7 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
     .optional(),
   DATA_DIR: z.string().default("./.data"),
+  EMBEDDED_SHARED_BUFFERS: z.string().regex(/^\d+(kB|MB|GB)$/, "a size such as 32MB").default(DEFAULT_EMBEDDED_SHARED_BUFFERS),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default("0.0.0.0"),
   REDIS_URL: z.string().optional(),
@@ -44,7 +51,13 @@ const EnvSchema = z.object({
 
 export type DatabaseConfig =
   | { kind: "postgres"; url: string; poolSize: number; replicaUrls?: string[] }
-  | { kind: "pglite"; dataDir: string };
+  | {
+      kind: "pglite";
+      dataDir: string;
+      sharedBuffers?: string;
+      /** A new database starts from the install's migrated cluster (default), or from an empty one. */
+      fromMigratedTemplate?: boolean;
+    };
 
 export interface Config {
   database: DatabaseConfig;
@@ -102,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     database: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, replicaUrls: e.DATABASE_REPLICA_URLS }
-      : { kind: "pglite", dataDir: resolve(e.DATA_DIR) },
+      : { kind: "pglite", dataDir: resolve(e.DATA_DIR), sharedBuffers: e.EMBEDDED_SHARED_BUFFERS },
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,

@@ -8,7 +8,7 @@ import { freshPostgresDatabase } from "./support/postgres.js";
 /** A migrated-from-nothing database of the kind the suite runs on, and a second handle on it. */
 async function emptyDatabases(): Promise<{ first: Database; second?: Database; cleanup: () => Promise<void> }> {
   if (databaseKind === "pglite") {
-    const first = await openDatabase({ kind: "pglite", dataDir: "memory://" });
+    const first = await openDatabase({ kind: "pglite", dataDir: "memory://", fromMigratedTemplate: false });
     return { first, cleanup: () => first.close() };
   }
   const { url, drop } = await freshPostgresDatabase(process.env.DATABASE_URL!);

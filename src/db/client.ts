@@ -2,11 +2,12 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import type { DatabaseConfig } from "../config.js";
+import { DEFAULT_EMBEDDED_SHARED_BUFFERS, type DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { pgliteDriver } from "./pglite-driver.js";
 import { lockDataDir } from "./pglite-lock.js";
 import { ReadReplicas } from "./read-replicas.js";
-import { pgliteTemplateFor } from "./pglite-template.js";
+import { copyMigratedCluster, pgliteTemplateFor } from "./pglite-template.js";
 import type { SqlDriver } from "./sql-driver.js";
 import { countingAdapter, record } from "./statement-counter.js";
 
@@ -35,7 +36,7 @@ export interface Database {
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  if (config.kind === "pglite") return openPglite(config.dataDir);
+  if (config.kind === "pglite") return openPglite(config.dataDir, config.sharedBuffers, config.fromMigratedTemplate ?? true);
   const primary = openPostgres(config.url, config.poolSize);
   if (!config.replicaUrls?.length) return primary;
   const replicas = new ReadReplicas(
@@ -105,25 +106,21 @@ function openPostgres(url: string, poolSize: number): Database {
 }
 
 /** `memory://` keeps the embedded database in memory (tests); anything else is a folder. */
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, sharedBuffers = DEFAULT_EMBEDDED_SHARED_BUFFERS, migrated = true): Promise<Database> {
   const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({ dataDir, loadDataDir: pgliteTemplateFor(dataDir) });
+    pglite = await PGlite.create({
+      dataDir,
+      loadDataDir: migrated && copyMigratedCluster(dataDir) ? undefined : pgliteTemplateFor(dataDir, { migrated }),
+      startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
+    });
   } catch (error) {
     unlock();
     throw error;
   }
   const prisma = new PrismaClient({ adapter: countingAdapter(new PrismaPGlite(pglite)), transactionOptions: TRANSACTION_OPTIONS });
-  const driver: SqlDriver = {
-    transaction: (fn) =>
-      pglite.transaction((tx) =>
-        fn({
-          exec: async (sql) => void (await tx.exec(sql)),
-          query: async (sql, params) => (await tx.query<Record<string, unknown>>(sql, params as unknown[])).rows,
-        }),
-      ),
-  };
+  const driver = pgliteDriver(pglite);
   return {
     kind: "pglite",
     prisma,

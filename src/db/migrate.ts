@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../paths.js";
 import type { SqlDriver } from "./sql-driver.js";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+export const MIGRATIONS_DIR = join(PROJECT_ROOT, "prisma/migrations");
 
 // The same key `prisma migrate deploy` takes, so our runner and Prisma's never interleave.
 const ADVISORY_LOCK_KEY = 72707369;

@@ -1,29 +1,67 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { PROJECT_ROOT } from "../paths.js";
+import { migrate, readMigrations } from "./migrate.js";
+import { pgliteDriver } from "./pglite-driver.js";
 
 // Creating a PostgreSQL cluster (initdb) inside PGlite's WebAssembly takes some 850 MB of memory
 // and three seconds; loading a freshly created, empty cluster from a dump takes under half of
-// that memory and one second. The dump is made once, at install, for the installed PGlite.
-const modules = join(dirname(fileURLToPath(import.meta.url)), "../../node_modules");
+// that memory and one second. Unpacking a dump happens inside the WebAssembly memory too (some
+// 150 MB that stay), so a new data folder is instead copied from a migrated cluster kept as
+// files; dumps remain for in-memory databases. All are made at install, for the installed
+// PGlite; the migrated ones only serve the migrations they were made from.
+const modules = join(PROJECT_ROOT, "node_modules");
 const { version } = JSON.parse(readFileSync(join(modules, "@electric-sql/pglite/package.json"), "utf8")) as { version: string };
-const TEMPLATE = join(modules, ".cache/participant-graph", `pglite-${version}-empty.tgz`);
+const cache = join(modules, ".cache/participant-graph");
+const EMPTY = join(cache, `pglite-${version}-empty.tgz`);
 
-/** Writes the empty cluster's dump, unless it is there already. */
-export async function writePgliteTemplate(): Promise<string> {
-  if (existsSync(TEMPLATE)) return TEMPLATE;
-  const pglite = await PGlite.create();
-  const dump = await pglite.dumpDataDir("gzip");
-  await pglite.close();
-  mkdirSync(dirname(TEMPLATE), { recursive: true });
-  writeFileSync(TEMPLATE, Buffer.from(await dump.arrayBuffer()));
-  return TEMPLATE;
+/** The migrated cluster's folder; its dump is the same name with `.tgz`. */
+function migratedTemplate(): string {
+  const hash = createHash("sha256");
+  for (const { name, checksum } of readMigrations()) hash.update(`${name}:${checksum}\n`);
+  return join(cache, `pglite-${version}-migrated-${hash.digest("hex").slice(0, 16)}`);
 }
 
-/** The empty cluster to start a new data folder (or an in-memory database) from, if there is one. */
-export function pgliteTemplateFor(dataDir: string): Blob | undefined {
+async function dump(pglite: PGlite, file: string): Promise<void> {
+  const archive = await pglite.dumpDataDir("gzip");
+  await pglite.close();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, Buffer.from(await archive.arrayBuffer()));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Writes the empty and the migrated cluster's dumps, unless they are there already. */
+export async function writePgliteTemplates(): Promise<void> {
+  if (!existsSync(EMPTY)) await dump(await PGlite.create(), EMPTY);
+  const migrated = migratedTemplate();
+  if (!existsSync(migrated) || !existsSync(`${migrated}.tgz`)) {
+    const folder = `${migrated}.${process.pid}.tmp`;
+    const pglite = await PGlite.create({ dataDir: folder, loadDataDir: new Blob([readFileSync(EMPTY)]) });
+    await migrate(pgliteDriver(pglite));
+    await dump(pglite, `${migrated}.tgz`);
+    rmSync(migrated, { recursive: true, force: true });
+    renameSync(folder, migrated);
+  }
+}
+
+/**
+ * Fills a new data folder with the migrated cluster, when there is one for these migrations;
+ * true when it did. The folder then opens like any existing one.
+ */
+export function copyMigratedCluster(dataDir: string): boolean {
+  const template = migratedTemplate();
+  if (dataDir.startsWith("memory://") || existsSync(join(dataDir, "PG_VERSION")) || !existsSync(template)) return false;
+  cpSync(template, dataDir, { recursive: true });
+  return true;
+}
+
+/** The cluster to start a new data folder (or an in-memory database) from, if there is one. */
+export function pgliteTemplateFor(dataDir: string, { migrated = true } = {}): Blob | undefined {
   // PG_VERSION marks a cluster: a folder without it (new, or holding only our lock) has none yet.
   const fresh = dataDir.startsWith("memory://") || !existsSync(join(dataDir, "PG_VERSION"));
-  return fresh && existsSync(TEMPLATE) ? new Blob([readFileSync(TEMPLATE)]) : undefined;
+  if (!fresh) return undefined;
+  const template = [migrated ? `${migratedTemplate()}.tgz` : undefined, EMPTY].find((file) => file && existsSync(file));
+  return template ? new Blob([readFileSync(template)]) : undefined;
 }
