@@ -137,6 +137,9 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
+    // The request gate bounds every body Yoga parses (Content-Length checked, a body without one
+    // buffered up to the limit); Yoga's own bound would pipe every body through a stream again.
+    maxRequestBodySize: false,
     healthCheckEndpoint: "/health",
     landingPage: false,
     renderGraphiQL: renderLocalGraphiQL,

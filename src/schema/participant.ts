@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from "graphql";
+import type { FieldNode, GraphQLResolveInfo } from "graphql";
 import type { ParticipantRow, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS } from "../stores/sorts.js";
 import { builder, type Context } from "./builder.js";
@@ -85,17 +85,30 @@ const ParticipantFilter = builder.inputType("ParticipantFilter", {
   }),
 });
 
+// A parsed document is kept and reused for every request that sends it, so a plan depends only on
+// its field's node: computed once per node, not on every request.
+const plans = new WeakMap<FieldNode, Map<string, ReadPlan>>();
+
 /**
  * What to read for the participants selected at `path`: custom values (and their times) only when
  * asked for, and only the person's fields that are shown.
  */
 export function readPlan(info: GraphQLResolveInfo, path: string[]): ReadPlan {
+  const field = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : undefined;
+  const key = path.join(".");
+  const known = field && plans.get(field)?.get(key);
+  if (known) return known;
   const node = selectedFields(info, path);
-  return {
+  const plan: ReadPlan = {
     customFields: node.has("customFields") || node.has("customField"),
     valueTimes: ["customFields", "customField"].some((f) => selectedFields(info, [...path, f]).has("updatedAt")),
     personFields: [...selectedFields(info, [...path, "person"]), ...READ_THROUGH.filter((f) => node.has(f))],
   };
+  if (field) {
+    const byPath = plans.get(field) ?? new Map<string, ReadPlan>();
+    plans.set(field, byPath.set(key, plan));
+  }
+  return plan;
 }
 
 const nodes = (info: GraphQLResolveInfo) => readPlan(info, ["edges", "node"]);
