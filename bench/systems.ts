@@ -85,8 +85,6 @@ export function startOurs(database: string, port: number, poolSize: number, { na
       SEED_DEMO: "false",
       DATABASE_POOL_SIZE: String(poolSize),
       HOST: "127.0.0.1",
-      // SQL statements per request, for the report.
-      SQL_STATEMENTS_HEADER: "true",
       // The load generator is one client sending thousands of requests a minute.
       RATE_LIMIT_PER_MINUTE: "100000000",
       ...env,

@@ -32,8 +32,8 @@ async function build() {
     format: "esm",
     target: "node20",
     packages: "external",
-    // Stack traces keep the functions' names; with --enable-source-maps they show the sources' lines.
-    keepNames: true,
+    // Not minified, so functions keep their names; with --enable-source-maps, stack traces show
+    // the sources' lines.
     sourcemap: "inline",
     logLevel: "error",
   });

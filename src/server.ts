@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
@@ -56,7 +56,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     queryStore,
     graphiqlHeaders: demoApiKey ? { Authorization: `Bearer ${demoApiKey}` } : undefined,
   });
-  // Each request counts its own SQL statements; the app reports them in X-SQL-Statements.
+  // With SQL_STATEMENTS_HEADER, each request counts its own SQL statements and the app reports
+  // them in X-SQL-Statements. Only then: the count rides on AsyncLocalStorage, whose hooks slow
+  // every promise of the process once a store is entered.
+  const handle = config.sqlStatementsHeader ? (req: IncomingMessage, res: ServerResponse) => runWithTally({ count: 0 }, () => app(req, res)) : app;
   let draining = false;
   let active = 0;
   let lastStarted = 0;
@@ -66,7 +69,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     res.on("close", () => active--);
     // While draining, keep-alive connections are told to go once their request is answered.
     if (draining) res.setHeader("connection", "close");
-    runWithTally({ count: 0 }, () => app(req, res));
+    void handle(req, res);
   });
   // Over WebSocket only when any operation may run: a list of trusted documents is enforced on
   // HTTP requests, where subscriptions also work (server-sent events).

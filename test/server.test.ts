@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { startServer, type RunningServer } from "../src/server.js";
+import { createWorkspace } from "../src/services/workspace.js";
 import { runCli, startCliServer, type Served } from "./support/cli.js";
 import { databaseKind } from "./support/harness.js";
 import { isolatedEnv } from "./support/isolated.js";
@@ -111,12 +112,30 @@ describe("readiness", () => {
     const isolated = await isolatedEnv();
     cleanup = isolated.cleanup;
     if (databaseKind === "postgres") dropDatabase = isolated.cleanup;
-    const config = loadConfig({ ...isolated.env, PORT: "0", HOST: "127.0.0.1", SEED_DEMO: "false" });
+    const config = loadConfig({ ...isolated.env, PORT: "0", HOST: "127.0.0.1", SEED_DEMO: "false", SQL_STATEMENTS_HEADER: "true" });
     running = await startServer(config, pino({ level: "silent" }));
   });
   afterAll(async () => {
     await running.stop().catch(() => {});
     await cleanup().catch(() => {});
+  });
+
+  it("counts each request's SQL statements in X-SQL-Statements when SQL_STATEMENTS_HEADER is set", async () => {
+    const { secret } = await createWorkspace(running.db.prisma, "Counted");
+    const counts: number[] = [];
+    for (const query of ["{ viewer { workspace { name } } }", "{ programs(first: 5) { edges { node { key } } } }"]) {
+      const response = await fetch(`${running.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ query }),
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+      counts.push(Number(response.headers.get("x-sql-statements")));
+    }
+    // The key's look-up (then cached) and the workspace; the programs page.
+    expect(counts[0]).toBeGreaterThanOrEqual(1);
+    expect(counts[1]).toBeGreaterThanOrEqual(1);
   });
 
   it("goes from 200 to 503 when the database goes away", async () => {
