@@ -159,7 +159,7 @@ export async function keysetPageBy<T extends { id: string }>(
   const rows = size === 0 ? [] : await load(size + 1, from, backward ? reversed(sort) : sort);
   const nodes = rows.slice(0, size);
   if (backward) nodes.reverse();
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(sort, node), node }));
+  const edges = nodes.map((node) => new Edge(node, sort));
   const more = rows.length > size;
   let total: Promise<number> | undefined;
   return {
@@ -167,11 +167,27 @@ export async function keysetPageBy<T extends { id: string }>(
     pageInfo: {
       hasNextPage: backward ? Boolean(cursor) : more,
       hasPreviousPage: backward ? more : Boolean(cursor),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
     totalCount: () => (total ??= count()),
   };
+}
+
+/** An edge's cursor is made when a client selects it: most pages of a list never show one. */
+class Edge<T extends { id: string }> {
+  constructor(
+    readonly node: T,
+    private readonly sort: SortSpec,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.sort, this.node);
+  }
 }
 
 /**
