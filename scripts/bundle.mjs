@@ -1,8 +1,10 @@
 // The command line runs a bundle of the TypeScript sources, built by esbuild: nothing compiles
 // TypeScript inside the running server (a loader doing so held some 90 MB). It is built at
 // install and again whenever a source file is newer than it, so an edited checkout never runs
-// stale code. Dependencies stay in node_modules, imported as they are.
-import { existsSync, readdirSync, renameSync, statSync } from "node:fs";
+// stale code. Dependencies stay in node_modules, imported as they are. What the sources import
+// dynamically (the server, the import and export commands) becomes a chunk of its own, with the
+// libraries only it uses: a process loads what its command needs.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -22,11 +24,16 @@ function newest(dir) {
 
 async function build() {
   const { build } = await import("esbuild");
-  // Written aside and renamed: processes starting together never import a half-written file.
+  // Written aside, then moved: processes starting together never import a half-written file.
+  // Chunks are named by their content, so moving one over another changes nothing; the entry
+  // moves last.
   const temporary = `${BUNDLE}.${process.pid}.tmp`;
   await build({
-    entryPoints: [join(sources, "cli.ts")],
-    outfile: temporary,
+    entryPoints: { "participant-graph": join(sources, "cli.ts") },
+    outdir: temporary,
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    chunkNames: "chunk-[hash]",
     bundle: true,
     platform: "node",
     format: "esm",
@@ -37,8 +44,20 @@ async function build() {
     sourcemap: "inline",
     logLevel: "error",
   });
-  renameSync(temporary, BUNDLE);
+  const dist = join(BUNDLE, "..");
+  mkdirSync(dist, { recursive: true });
+  const files = readdirSync(temporary);
+  for (const file of files.filter((f) => f !== "participant-graph.mjs")) renameSync(join(temporary, file), join(dist, file));
+  renameSync(join(temporary, "participant-graph.mjs"), BUNDLE);
+  rmSync(temporary, { recursive: true, force: true });
+  // Chunks of earlier builds go once no process started then can still be loading them.
+  for (const file of readdirSync(dist)) {
+    const path = join(dist, file);
+    if (/^chunk-.*\.mjs$/.test(file) && !files.includes(file) && Date.now() - statSync(path).mtimeMs > STALE_CHUNK_MS) rmSync(path, { force: true });
+  }
 }
+
+const STALE_CHUNK_MS = 24 * 60 * 60 * 1000;
 
 /** The bundle's URL, built first if a source is newer; undefined when it cannot be built here. */
 export async function bundled() {

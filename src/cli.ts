@@ -2,13 +2,11 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SCOPES, type ScopeName } from "./auth/api-key.js";
 import { loadConfig } from "./config.js";
-import { runExportCommand } from "./cli/export-command.js";
-import { runImportCommand, type ImportSummary } from "./cli/import-command.js";
+import type { ImportSummary } from "./cli/import-command.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { changeEvents } from "./events/change-events.js";
 import { createLogger } from "./logger.js";
-import { startServer } from "./server.js";
 import { createApiKey, createWorkspace, listApiKeys } from "./services/workspace.js";
 
 const USAGE = `Usage: participant-graph <command>
@@ -78,6 +76,9 @@ function reportImport(summary: ImportSummary, values: { json: boolean; errors?: 
 async function serve(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  // The server, the import and the export are loaded by the commands that run them: a process
+  // holds only the libraries of what it does (see scripts/bundle.mjs).
+  const { startServer } = await import("./server.js");
   const running = await startServer(config, logger);
   const graphiql = `${running.url}/graphql`;
   logger.info({ url: graphiql, database: config.database.kind }, "participant-graph is listening");
@@ -210,7 +211,7 @@ async function main(argv: string[]): Promise<void> {
       const stop = new AbortController();
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
       const summary = await withDatabase(async (db) =>
-        runImportCommand(db, { kind: sub, file, workspaceId: await workspaceOf(db, values.workspace), programKey: values.program, dryRun: values["dry-run"], format: values.format, errorsFile: values.errors }, stop.signal),
+        (await import("./cli/import-command.js")).runImportCommand(db, { kind: sub, file, workspaceId: await workspaceOf(db, values.workspace), programKey: values.program, dryRun: values["dry-run"], format: values.format, errorsFile: values.errors }, stop.signal),
       );
       reportImport(summary, values, file);
       process.exitCode = summary.interrupted ? 130 : summary.failed > 0 ? 3 : 0;
@@ -219,7 +220,7 @@ async function main(argv: string[]): Promise<void> {
     case "export": {
       const format = values.format;
       if ((sub !== "people" && sub !== "participants") || (format !== "csv" && format !== "jsonl")) throw new UsageError("export people|participants [--program KEY] [--workspace ID] --format csv|jsonl [--out FILE]");
-      const { rows, seconds } = await withDatabase(async (db) => runExportCommand(db, { kind: sub, workspaceId: await workspaceOf(db, values.workspace), programKey: values.program, format, out: values.out }));
+      const { rows, seconds } = await withDatabase(async (db) => (await import("./cli/export-command.js")).runExportCommand(db, { kind: sub, workspaceId: await workspaceOf(db, values.workspace), programKey: values.program, format, out: values.out }));
       if (values.out) process.stderr.write(`Exported ${rows} ${sub} to ${values.out} in ${seconds.toFixed(1)} s.\n`);
       return;
     }

@@ -255,9 +255,20 @@ describe("the feed", () => {
     const second = await createPerson(tenant);
     await tenant.ok(`mutation($id: ID!) { updatePerson(id: $id, input: { firstName: "Changed" }) { id } }`, { id: second.id });
     const ids = async (filter: Record<string, unknown>) => (await feed(tenant, { first: 100, filter })).edges.map((e: any) => `${e.node.entityId}:${e.node.operation}`);
-    expect(await ids({ entityTypes: ["PERSON"], until: middle.toISOString() })).toEqual([`${first.id}:CREATED`]);
-    expect(await ids({ entityTypes: ["PERSON"], since: middle.toISOString() })).toEqual([`${second.id}:CREATED`, `${second.id}:UPDATED`]);
-    expect(await ids({ entityId: second.id, operations: ["UPDATED"] })).toEqual([`${second.id}:UPDATED`]);
+    // The feed shows a change once its horizon has passed it: a transaction of anyone on the
+    // server that was running when the feed looked and has just ended holds the horizon back for
+    // that moment (change_horizon). Only a tail can be missing, never a change out of order.
+    const settled = async (filter: Record<string, unknown>, expected: string[]) => {
+      let seen = await ids(filter);
+      for (let i = 0; i < 40 && seen.length < expected.length && expected.slice(0, seen.length).join() === seen.join(); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        seen = await ids(filter);
+      }
+      expect(seen).toEqual(expected);
+    };
+    await settled({ entityTypes: ["PERSON"], until: middle.toISOString() }, [`${first.id}:CREATED`]);
+    await settled({ entityTypes: ["PERSON"], since: middle.toISOString() }, [`${second.id}:CREATED`, `${second.id}:UPDATED`]);
+    await settled({ entityId: second.id, operations: ["UPDATED"] }, [`${second.id}:UPDATED`]);
     expect(await ids({ programKey: "no-such-program" })).toEqual([]);
   });
 

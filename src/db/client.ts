@@ -1,7 +1,6 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { DEFAULT_EMBEDDED_SHARED_BUFFERS, type DatabaseConfig } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { pgliteDriver } from "./pglite-driver.js";
@@ -107,6 +106,8 @@ function openPostgres(url: string, poolSize: number): Database {
 
 /** `memory://` keeps the embedded database in memory (tests); anything else is a folder. */
 async function openPglite(dataDir: string, sharedBuffers = DEFAULT_EMBEDDED_SHARED_BUFFERS, migrated = true): Promise<Database> {
+  // Loaded here: a process on PostgreSQL never needs the embedded database.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
   const unlock = dataDir.startsWith("memory://") ? () => {} : lockDataDir(dataDir);
   let pglite: PGlite;
   try {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { PROJECT_ROOT } from "../paths.js";
 import { migrate, readMigrations } from "./migrate.js";
 import { pgliteDriver } from "./pglite-driver.js";
@@ -34,6 +34,7 @@ async function dump(pglite: PGlite, file: string): Promise<void> {
 
 /** Writes the empty and the migrated cluster's dumps, unless they are there already. */
 export async function writePgliteTemplates(): Promise<void> {
+  const { PGlite } = await import("@electric-sql/pglite");
   if (!existsSync(EMPTY)) await dump(await PGlite.create(), EMPTY);
   const migrated = migratedTemplate();
   if (!existsSync(migrated) || !existsSync(`${migrated}.tgz`)) {

@@ -1,11 +1,20 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
+
+// ioredis (some 25 MiB) is loaded when Redis is configured, not by every process.
+const require = createRequire(import.meta.url);
+
+/** ioredis's client class, loaded on first use. */
+export function redisClient(): typeof Redis {
+  return (require("ioredis") as typeof import("ioredis")).Redis;
+}
 
 /**
  * A Redis client that never makes a request wait on an unreachable Redis: no offline queue, one
  * quick retry, errors left to the caller (each user falls back to its in-process state).
  */
 export function openRedis(url: string): Redis {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, lazyConnect: false });
+  const redis = new (redisClient())(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, lazyConnect: false });
   redis.on("error", () => {});
   return redis;
 }

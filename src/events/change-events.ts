@@ -1,6 +1,7 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "graphql-yoga";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { redisClient } from "../db/redis.js";
 
 /**
  * Word that a workspace's change feed has grown: published after a write commits, to the
@@ -55,7 +56,7 @@ export function changeEvents(redisUrl?: string, { lookEveryMs = LOOK_EVERY_MS } 
   // path's clients, db/redis.ts): a subscription made at start-up must not be lost.
   // No ready check: its INFO, sent when a connection opens, would fail on a client whose
   // SUBSCRIBE went out first, and the client would drop the subscription reconnecting.
-  const clients = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl, { enableReadyCheck: false })] : [];
+  const clients = redisUrl ? [new (redisClient())(redisUrl), new (redisClient())(redisUrl, { enableReadyCheck: false })] : [];
   for (const client of clients) client.on("error", () => {});
   const pubsub = createPubSub<Topics>(clients.length ? { eventTarget: createRedisEventTarget({ publishClient: unawaited(clients[0]!), subscribeClient: unawaited(clients[1]!) }) } : {});
   let stopping = false;

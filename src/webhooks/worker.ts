@@ -1,4 +1,4 @@
-import { Logger as WorkerLogger, run, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import type { DatabaseConfig, WebhookConfig } from "../config.js";
 import type { Database } from "../db/client.js";
 import type { Logger } from "../logger.js";
@@ -20,6 +20,8 @@ export function startWebhookWorker(deps: { db: Database; database: DatabaseConfi
 }
 
 async function jobEngineWorker({ db, webhooks, logger }: { db: Database; webhooks: WebhookConfig; logger: Logger }, connectionString: string): Promise<WebhookWorker> {
+  // Loaded here: a process on the embedded database never needs it.
+  const { Logger: WorkerLogger, run } = await import("graphile-worker");
   const runner: Runner = await run({
     connectionString,
     maxPoolSize: 4,
