@@ -36,8 +36,8 @@ export function createLoaders(db: ScopedPrisma, stores: Stores) {
   return {
     apiKeyById: byKey<string, ApiKey>((ids) => db.apiKey.findMany({ where: { id: { in: uuids(ids) } } }), (k) => k.id),
     changeById: byKey<string, ChangeRow>((ids) => stores.changes.byIds(uuids(ids)), (c) => c.id),
-    personById: byKey<string, Person>((ids) => db.person.findMany({ where: { id: { in: uuids(ids) } } }), (p) => p.id),
-    personByExternalId: byKey<string, Person>((ids) => db.person.findMany({ where: { externalId: { in: ids } } }), (p) => p.externalId!),
+    personById: byKey<string, Person>((ids) => stores.persons.byIds(uuids(ids)), (p) => p.id),
+    personByExternalId: byKey<string, Person>((ids) => stores.persons.byExternalIds([...ids]), (p) => p.externalId!),
     programById: byKey<string, Program>((ids) => db.program.findMany({ where: { id: { in: uuids(ids) } } }), (p) => p.id),
     customFieldsByProgramId: groupedByKey<string, CustomFieldDefinition>((ids) => stores.customFields.definitionsOf(uuids(ids)), (f) => f.programId!),
     customValuesByParticipantId: new DataLoader<string, Record<string, StoredValue>>(async (ids) => {
