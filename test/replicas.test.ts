@@ -72,7 +72,7 @@ describe.runIf(databaseKind === "postgres" && canStartCluster)("read replicas (D
   }, 120_000);
 
   afterAll(async () => {
-    await replicaClient?.end();
+    await replicaClient?.end().catch(() => {});
     await db?.close();
     cluster?.stop();
   });
@@ -116,6 +116,21 @@ describe.runIf(databaseKind === "postgres" && canStartCluster)("read replicas (D
     expect(caughtUp.result.participant.firstName).toBe("Grace");
     expect(caughtUp.primary).toEqual([]);
     expect(caughtUp.replica.some((line) => /participant/i.test(line))).toBe(true);
+  });
+
+  // Last: it stops the replica.
+  it("passes over a replica that stops answering: its reads go to the primary", async () => {
+    replicaClient.on("error", () => {});
+    cluster.stopReplica();
+    let served: Awaited<ReturnType<typeof request>> | undefined;
+    let primary: string[] = [];
+    for (let i = 0; i < 60 && !served; i++) {
+      const attempt = await ranOn(() => request(app, BY_ID, { id: participantId }, { authorization: `Bearer ${key}` }));
+      if (!attempt.result.errors) ({ result: served, primary } = attempt);
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(served?.data?.participant.firstName).toBe("Grace");
+    expect(primary.some((line) => /participant/i.test(line))).toBe(true);
   });
 
   it("refuses replicas without a primary in the configuration", async () => {

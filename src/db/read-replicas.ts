@@ -16,6 +16,9 @@ interface LastWrite {
 // a streaming replica has long replayed its write).
 const MAX_TRACKED_WORKSPACES = 10_000;
 
+/** How often each replica is pinged; one that does not answer is passed over until it does. */
+export const REPLICA_CHECK_MS = 2_000;
+
 const lsnOf = (text: string) => {
   const [high, low] = text.split("/");
   return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
@@ -36,16 +39,32 @@ export class ReadReplicas {
   private readonly sides: Database[];
   private next = 0;
   private readonly lastWrites = new Map<string, LastWrite>();
+  private readonly down = new Set<Database>();
+  private readonly checks: NodeJS.Timeout;
 
   constructor(
     private readonly primary: Database,
     private readonly replicas: Database[],
+    checkEveryMs = REPLICA_CHECK_MS,
   ) {
     this.sides = replicas.map((replica) => ({
       ...replica,
       prisma: primary.prisma.$extends(readReplicas({ replicas: [replica.prisma] })) as unknown as Prisma,
       driver: primary.driver,
     }));
+    this.checks = setInterval(() => void this.check(), checkEveryMs).unref();
+  }
+
+  /** Replicas that do not answer are passed over (their reads go to the primary) until they do. */
+  private async check(): Promise<void> {
+    await Promise.all(
+      this.sides.map((side) =>
+        side.ping().then(
+          () => this.down.delete(side),
+          () => this.down.add(side),
+        ),
+      ),
+    );
   }
 
   /** A write of this workspace has committed: its reads stay on the primary until a replica has it. */
@@ -72,7 +91,9 @@ export class ReadReplicas {
 
   /** The database a request of this workspace that only reads goes to. */
   async forReading(workspaceId: string): Promise<Database> {
-    const replica = this.sides[this.next++ % this.sides.length]!;
+    const up = this.down.size ? this.sides.filter((side) => !this.down.has(side)) : this.sides;
+    if (!up.length) return this.primary;
+    const replica = up[this.next++ % up.length]!;
     const write = this.lastWrites.get(workspaceId);
     if (!write || write.caughtUp.has(replica)) return replica;
     if (write.pending > 0 || write.unknown || write.lsn === undefined) return this.primary;
@@ -92,6 +113,7 @@ export class ReadReplicas {
   }
 
   close(): Promise<void> {
+    clearInterval(this.checks);
     return Promise.all(this.replicas.map((replica) => replica.close())).then(() => {});
   }
 }

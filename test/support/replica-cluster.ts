@@ -31,7 +31,7 @@ export interface ClusterServer {
  * PostgreSQL allows no replication connections. Every statement is logged, so that a test can
  * tell which server ran what.
  */
-export async function startReplicaCluster(): Promise<{ primary: ClusterServer; replica: ClusterServer; stop(): void }> {
+export async function startReplicaCluster(): Promise<{ primary: ClusterServer; replica: ClusterServer; stopReplica(): void; stop(): void }> {
   const dir = mkdtempSync(join(tmpdir(), "pg-replica-"));
   chownSync(dir, statSync("/var/lib/postgresql").uid, statSync("/var/lib/postgresql").gid);
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
@@ -57,6 +57,9 @@ export async function startReplicaCluster(): Promise<{ primary: ClusterServer; r
   return {
     primary: server(primaryPort, `${dir}/primary.log`),
     replica: server(replicaPort, `${dir}/replica.log`),
+    stopReplica() {
+      asPostgres("pg_ctl", "-D", `${dir}/replica`, "-m", "immediate", "-w", "stop");
+    },
     stop() {
       for (const node of ["replica", "primary"]) {
         try {
