@@ -6,7 +6,7 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import { pgliteDriver } from "./pglite-driver.js";
 import { lockDataDir } from "./pglite-lock.js";
 import { ReadReplicas } from "./read-replicas.js";
-import { copyMigratedCluster, pgliteTemplateFor } from "./pglite-template.js";
+import { newCluster } from "./pglite-template.js";
 import type { SqlDriver } from "./sql-driver.js";
 import { countingAdapter, record } from "./statement-counter.js";
 
@@ -113,7 +113,7 @@ async function openPglite(dataDir: string, sharedBuffers = DEFAULT_EMBEDDED_SHAR
   try {
     pglite = await PGlite.create({
       dataDir,
-      loadDataDir: migrated && copyMigratedCluster(dataDir) ? undefined : pgliteTemplateFor(dataDir, { migrated }),
+      loadDataDir: newCluster(dataDir, { migrated }),
       startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${sharedBuffers}`],
     });
   } catch (error) {

@@ -17,11 +17,15 @@ const { version } = JSON.parse(readFileSync(join(modules, "@electric-sql/pglite/
 const cache = join(modules, ".cache/participant-graph");
 const EMPTY = join(cache, `pglite-${version}-empty.tgz`);
 
-/** The migrated cluster's folder; its dump is the same name with `.tgz`. */
+/** The migrated cluster's folder; its dump is the same name with `.tgz`. Named by the migrations, read once. */
+let migratedName: string | undefined;
 function migratedTemplate(): string {
-  const hash = createHash("sha256");
-  for (const { name, checksum } of readMigrations()) hash.update(`${name}:${checksum}\n`);
-  return join(cache, `pglite-${version}-migrated-${hash.digest("hex").slice(0, 16)}`);
+  if (!migratedName) {
+    const hash = createHash("sha256");
+    for (const { name, checksum } of readMigrations()) hash.update(`${name}:${checksum}\n`);
+    migratedName = join(cache, `pglite-${version}-migrated-${hash.digest("hex").slice(0, 16)}`);
+  }
+  return migratedName;
 }
 
 async function dump(pglite: PGlite, file: string): Promise<void> {
@@ -48,21 +52,20 @@ export async function writePgliteTemplates(): Promise<void> {
 }
 
 /**
- * Fills a new data folder with the migrated cluster, when there is one for these migrations;
- * true when it did. The folder then opens like any existing one.
+ * How a data folder (or an in-memory database) starts when it holds no cluster yet: a new
+ * folder is filled with the migrated cluster's files, when there are some for these migrations,
+ * and then opens like any existing one (undefined); otherwise the dump to load, if there is one.
+ * A folder that holds a cluster opens as it is (undefined).
  */
-export function copyMigratedCluster(dataDir: string): boolean {
-  const template = migratedTemplate();
-  if (dataDir.startsWith("memory://") || existsSync(join(dataDir, "PG_VERSION")) || !existsSync(template)) return false;
-  cpSync(template, dataDir, { recursive: true });
-  return true;
-}
-
-/** The cluster to start a new data folder (or an in-memory database) from, if there is one. */
-export function pgliteTemplateFor(dataDir: string, { migrated = true } = {}): Blob | undefined {
+export function newCluster(dataDir: string, { migrated = true } = {}): Blob | undefined {
+  const memory = dataDir.startsWith("memory://");
   // PG_VERSION marks a cluster: a folder without it (new, or holding only our lock) has none yet.
-  const fresh = dataDir.startsWith("memory://") || !existsSync(join(dataDir, "PG_VERSION"));
-  if (!fresh) return undefined;
-  const template = [migrated ? `${migratedTemplate()}.tgz` : undefined, EMPTY].find((file) => file && existsSync(file));
-  return template ? new Blob([readFileSync(template)]) : undefined;
+  if (!memory && existsSync(join(dataDir, "PG_VERSION"))) return undefined;
+  const folder = migrated ? migratedTemplate() : undefined;
+  if (folder && !memory && existsSync(folder)) {
+    cpSync(folder, dataDir, { recursive: true });
+    return undefined;
+  }
+  const dumpFile = [folder && `${folder}.tgz`, EMPTY].find((file) => file && existsSync(file));
+  return dumpFile ? new Blob([readFileSync(dumpFile)]) : undefined;
 }
