@@ -20,10 +20,11 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 // The harness's app refuses private targets (the default); this one is for a receiver on loopback.
 let app: ReturnType<typeof createApp>;
 
+const database: DatabaseConfig = process.env.DATABASE_URL ? { kind: "postgres", url: process.env.DATABASE_URL, poolSize: 4 } : { kind: "pglite", dataDir: "memory://" };
+
 beforeAll(async () => {
   h = await createHarness();
   app = createApp({ db: h.db, config: { graphiql: false, webhooks: WEBHOOKS }, logger, rateLimiter: createRateLimiter({ perMinute: 1_000_000, logger }) });
-  const database: DatabaseConfig = process.env.DATABASE_URL ? { kind: "postgres", url: process.env.DATABASE_URL, poolSize: 4 } : { kind: "pglite", dataDir: "memory://" };
   worker = await startWebhookWorker({ db: h.db, database, webhooks: WEBHOOKS, logger });
 });
 afterAll(async () => {
@@ -132,7 +133,6 @@ describe("webhook endpoints", () => {
   it("with three workers on the database, sends each change once", async () => {
     const tenant = await h.workspace();
     const hook = await receiver();
-    const database: DatabaseConfig = process.env.DATABASE_URL ? { kind: "postgres", url: process.env.DATABASE_URL, poolSize: 4 } : { kind: "pglite", dataDir: "memory://" };
     const others = await Promise.all([1, 2].map(() => startWebhookWorker({ db: h.db, database, webhooks: WEBHOOKS, logger })));
     const { secret, endpoint: created } = await endpoint(tenant, { url: hook.url, entityTypes: ["PERSON"] });
     hook.useSecret(secret);
@@ -154,12 +154,16 @@ describe("webhook endpoints", () => {
       res.end();
     });
     const shortWindow = { ...WEBHOOKS, retryHours: 1 / 3600 };
+    // The suite's worker, with its 24-hour window, would race this one for the delivery and,
+    // winning, push its next attempt out by doubling intervals: only the impatient one works now.
+    await worker.stop();
     const impatient = await startWebhookWorker({ db: h.db, database: { kind: "pglite", dataDir: "memory://" }, webhooks: shortWindow, logger });
     const { secret, endpoint: created } = await endpoint(tenant, { url: hook.url });
     hook.useSecret(secret);
     await createPerson(tenant);
     const [failed] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "FAILED");
     await impatient.stop();
+    worker = await startWebhookWorker({ db: h.db, database, webhooks: WEBHOOKS, logger });
     expect(failed).toMatchObject({ status: "FAILED", lastStatusCode: 500 });
     expect(failed.attempts).toBeGreaterThan(1);
     healthy = true;
