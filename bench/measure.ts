@@ -35,6 +35,10 @@ export async function drive(port: number, load: Load, connections: number, secon
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
+/** The first request of a load, sent once. */
+export const send = (port: number, load: Load) =>
+  fetch(`http://127.0.0.1:${port}${load.path}`, { method: load.method ?? "POST", headers: { "content-type": "application/json", ...load.headers }, body: load.body?.(0) });
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** "median (min–max)". */

@@ -75,10 +75,15 @@ export const statsEndpoint = async (port: number) =>
  * participant-graph on PostgreSQL (a URL) or on the embedded database (a folder), started as its
  * users start it: the executable, with the Node options its first line gives.
  */
-export function startOurs(database: string, port: number, poolSize: number, { name = "participant-graph", env = {} as Record<string, string> } = {}) {
+export function startOurs(
+  database: string,
+  port: number,
+  poolSize: number,
+  { name = "participant-graph", env = {} as Record<string, string>, bin = here("../bin/participant-graph.js") } = {},
+) {
   return start(
     name,
-    [here("../bin/participant-graph.js"), "serve"],
+    [bin, "serve"],
     {
       ...(database.startsWith("postgres") ? { DATABASE_URL: database } : { DATABASE_URL: "", DATA_DIR: database }),
       LOG_LEVEL: "warn",

@@ -150,3 +150,22 @@ describe("SQL statements per request", () => {
     expect(hundred.statements).toBe(one.statements);
   });
 });
+
+describe("SQL statements per write", () => {
+  const OWN = `id serialNumber externalId status statusReason tags attributes version createdAt updatedAt`;
+  const UPDATE = `mutation($id: ID!, $tags: [String!], $value: JSON!) {
+    updateParticipant(id: $id, input: { tags: $tags, customFields: [{ key: "f1", value: $value }] }) { ${OWN} } }`;
+
+  it("updateParticipant reads the participant with its definitions once, and answers its own fields from the update's row", async () => {
+    const id = participantIds[0]!;
+    const texts = await textsOf(UPDATE, { id, tags: ["w"], value: 7 });
+    expect(texts.filter((t) => /custom_field_definition/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /\bparticipant\b/.test(t) && /^\s*SELECT/i.test(t) && !/set_config/.test(t))).toHaveLength(1);
+    // The answer is the row as stored: the same as a read after the write.
+    const { data } = await statements(UPDATE, { id, tags: ["x", "w"], value: 8 });
+    const read = await statements(`query($id: ID!) { participant(id: $id) { ${OWN} customFields { key value } } }`, { id });
+    expect(data.updateParticipant).toEqual({ ...read.data.participant, customFields: undefined });
+    expect(read.data.participant.customFields.find((f: { key: string }) => f.key === "f1").value).toBe(8);
+    expect(read.data.participant.tags).toEqual(["w", "x"]);
+  });
+});

@@ -2,10 +2,11 @@ import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, staleOrGone, touched, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
-import type { Participant, Prisma, Program } from "../generated/prisma/client.js";
+import type { Participant, Person, Prisma, Program } from "../generated/prisma/client.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergeParticipantAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
+import { participantToChange } from "../stores/participant-writes.js";
 import type { FilterInput } from "../stores/filters.js";
 import type { ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
@@ -102,7 +103,7 @@ export async function updateParticipant(
   id: string,
   input: UpdateParticipantInput,
   expectedVersion?: number | null,
-): Promise<void> {
+): Promise<Participant | undefined> {
   const errors = new FieldErrors();
   const externalId = profileString("externalId", input.externalId, ["input", "externalId"], errors);
   const tags = optionalTags(input.tags, ["input", "tags"], errors);
@@ -122,16 +123,13 @@ export async function updateParticipant(
   errors.throwIfAny();
 
   return inTransaction(db, caller, async (tx) => {
-    const current = isUuid(id) ? await tx.participant.findUnique({ where: { id } }) : null;
+    const current = isUuid(id) ? await participantToChange(tx, caller.workspaceId, id, input.customFields != null) : undefined;
     if (!current) throw new NotFound("Participant");
-    const definitions = input.customFields
-      ? await tx.customFieldDefinition.findMany({ where: { programId: current.programId } })
-      : [];
-    const values = checkCustomValues(definitions, input.customFields ?? [], ["input", "customFields"], errors);
+    const values = checkCustomValues(current.definitions ?? [], input.customFields ?? [], ["input", "customFields"], errors);
     errors.throwIfAny();
     if (externalId) await assertParticipantExternalIdFree(tx, current.programId, externalId, current.id);
 
-    const { count } = await tx.participant.updateMany({
+    const [updated] = await tx.participant.updateManyAndReturn({
       where: { id, ...(expectedVersion != null ? { version: expectedVersion } : {}) },
       data: {
         ...(externalId !== undefined ? { externalId } : {}),
@@ -139,7 +137,7 @@ export async function updateParticipant(
         ...touched(),
       },
     });
-    if (count === 0) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
+    if (!updated) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
     if (Object.keys(personInput).length > 0) {
       const person = (await tx.person.findUnique({ where: { id: current.personId } }))!;
       const checked = checkPersonInput(personInput, ["input", "person"], errors, person);
@@ -149,6 +147,8 @@ export async function updateParticipant(
     if (tagChange) await changeTagsWithin(tx, "participant", caller.workspaceId, id, tagChange);
     if (attributes) await mergeParticipantAttributes(tx, caller.workspaceId, id, attributes);
     await writeCustomValues(tx, "participant", caller.workspaceId, id, values);
+    // The row as the update left it, unless a later statement changed it again.
+    return tagChange || attributes ? undefined : updated;
   });
 }
 
@@ -190,6 +190,9 @@ const EMPTY_PAGE: Page<never> = {
   pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
   totalCount: async () => 0,
 };
+
+/** A plan that reads nothing but the participant's own columns (and its person's id). */
+const ownFieldsOnly = (plan: ReadPlan) => !plan.customFields && plan.personFields !== undefined && [...plan.personFields].every((f) => f === "id");
 
 /** Participants for one request: reads through the participant store, writes in one transaction each. */
 export function participantService(scope: RequestScope) {
@@ -288,8 +291,9 @@ export function participantService(scope: RequestScope) {
     // Writes return nothing: their result is read back through the store, once.
     async update(which: ParticipantLookup, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) {
       const id = await idOf(which);
-      await updateParticipant(db, caller, id, input, expectedVersion);
-      return readBack(id, plan);
+      const updated = await updateParticipant(db, caller, id, input, expectedVersion);
+      // A selection of the participant's own fields is answered by the update's own row.
+      return updated && ownFieldsOnly(plan) ? { ...updated, person: { id: updated.personId } as Person } : readBack(id, plan);
     },
     async setStatus(which: ParticipantLookup, status: Status, reason: string | null | undefined, plan: ReadPlan) {
       const id = await idOf(which);
