@@ -168,4 +168,29 @@ describe("SQL statements per write", () => {
     expect(read.data.participant.customFields.find((f: { key: string }) => f.key === "f1").value).toBe(8);
     expect(read.data.participant.tags).toEqual(["w", "x"]);
   });
+
+  it("setAttributes finds the person by its update: no read before it", async () => {
+    const id = personIds[0]!;
+    const SET = `mutation($id: ID!, $a: JSONObject!) { setAttributes(personId: $id, attributes: $a) { id version updatedAt attributes } }`;
+    const texts = await textsOf(SET, { id, a: { n: 1 } });
+    expect(texts.filter((t) => /^\s*SELECT/i.test(t) && /\bperson\b/.test(t) && !/set_config|attribute_bucket|person_attribute/.test(t))).toEqual([]);
+    const { data } = await statements(SET, { id, a: { n: 2 } });
+    const read = await statements(`query($id: ID!) { person(id: $id) { id version updatedAt attributes } }`, { id });
+    expect(data.setAttributes).toEqual(read.data.person);
+    expect(read.data.person.attributes).toMatchObject({ n: 2 });
+  });
+
+  it("postLedgerEntry checks its participant and returns the entry in its insert: no read before or after it", async () => {
+    const ENTRY = `id kind asset bucket amount idempotencyKey note createdAt`;
+    const POST = `mutation($input: LedgerEntryInput!) { postLedgerEntry(input: $input) { ${ENTRY} } }`;
+    const input = (key: string) => ({ participantId: participantIds[1]!, kind: "BALANCE", bucket: "AVAILABLE", asset: "points", amount: "12.50", note: "n", idempotencyKey: key });
+    const texts = await textsOf(POST, { input: input("count-1") });
+    expect(texts.filter((t) => /^\s*SELECT/i.test(t) && /\b(participant|ledger_entry)\b/.test(t) && !/set_config/.test(t))).toEqual([]);
+    const { data } = await statements(POST, { input: input("count-2") });
+    const read = await statements(`query($id: ID!) { participant(id: $id) { ledger(first: 1) { edges { node { ${ENTRY} } } } } }`, { id: participantIds[1] });
+    expect(data.postLedgerEntry).toEqual(read.data.participant.ledger.edges[0].node);
+    expect(data.postLedgerEntry).toMatchObject({ amount: "12.50", bucket: "AVAILABLE", kind: "BALANCE" });
+    // The same key again answers the stored entry, as before.
+    expect((await statements(POST, { input: input("count-2") })).data.postLedgerEntry).toEqual(data.postLedgerEntry);
+  });
 });

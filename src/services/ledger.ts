@@ -72,9 +72,10 @@ export async function postLedgerEntry(db: ScopedPrisma, caller: Caller, input: L
   checkEntry(input).throwIfAny();
   const { workspaceId } = caller;
   return inTransaction(db, caller, async (tx) => {
-    await requireParticipant(tx, input.participantId);
-    const inserted = await appendEntry(tx, workspaceId, input);
+    const inserted = isUuid(input.participantId) ? await insertEntry(tx, workspaceId, input) : undefined;
     if (!inserted) {
+      // Nothing written: no such participant (NOT_FOUND first, whatever the key), or a used key.
+      await requireParticipant(tx, input.participantId);
       const existing = (await tx.ledgerEntry.findFirst({ where: { idempotencyKey: input.idempotencyKey } }))!;
       if (samePayload(existing, input)) return existing;
       throw new Conflict(`The idempotency key "${input.idempotencyKey}" was already used for another entry.`);
@@ -85,11 +86,6 @@ export async function postLedgerEntry(db: ScopedPrisma, caller: Caller, input: L
     }
     return inserted;
   });
-}
-
-async function appendEntry(tx: Tx, workspaceId: string, input: LedgerEntryInput): Promise<LedgerEntry | undefined> {
-  const id = await insertEntry(tx, workspaceId, input);
-  return id ? (await tx.ledgerEntry.findUnique({ where: { id } }))! : undefined;
 }
 
 async function moveTotal(tx: Tx, workspaceId: string, input: LedgerEntryInput): Promise<Prisma.Decimal> {

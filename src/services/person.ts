@@ -218,12 +218,13 @@ export async function setAttributes(
   const patch = checkAttributePatch(attributes, ["attributes"], errors);
   errors.throwIfAny();
   return inTransaction(db, caller, async (tx) => {
-    const person = await requirePerson(tx, personId);
+    // The version moves first, so that the change recorded below carries the new one; the
+    // update finds the person too (a missing one first, as before the bucket: NOT_FOUND).
+    const [person] = isUuid(personId) ? await tx.person.updateManyAndReturn({ where: { id: personId }, data: touched() }) : [];
+    if (!person) throw new NotFound("Person");
     const bucket = await usableBucket(tx, caller, bucketName);
-    // The version moves first, so that the change recorded below carries the new one.
-    const touchedPerson = await tx.person.update({ where: { id: person.id }, data: touched() });
     await mergePersonAttributes(tx, caller.workspaceId, person.id, bucket.id, patch);
-    return touchedPerson;
+    return person;
   });
 }
 

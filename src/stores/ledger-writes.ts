@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Tx } from "../db/transaction.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { Prisma, type LedgerEntry } from "../generated/prisma/client.js";
 import type { BalanceBucket, LedgerKind } from "../generated/prisma/enums.js";
+import { selectFields } from "./columns.js";
 
 // The ledger's writes, in the caller's transaction.
 
@@ -19,16 +20,20 @@ export interface LedgerEntryFields {
 /** Digits after the point as an amount was written: "450.00" has 2. */
 export const scaleOf = (amount: string) => amount.split(".")[1]?.length ?? 0;
 
-/** Appends an entry; undefined when its idempotency key was used already (nothing is written then). */
-export async function insertEntry(tx: Tx, workspaceId: string, entry: LedgerEntryFields): Promise<string | undefined> {
-  const id = randomUUID();
-  const rows = await tx.$queryRaw<{ id: string }[]>`
+/**
+ * Appends an entry to a participant of the workspace and returns it as stored, in one statement;
+ * undefined when nothing was written: its idempotency key was used already, or the workspace has
+ * no such participant (the caller tells which, on that rare path only).
+ */
+export async function insertEntry(tx: Tx, workspaceId: string, entry: LedgerEntryFields): Promise<LedgerEntry | undefined> {
+  const rows = await tx.$queryRaw<LedgerEntry[]>`
     INSERT INTO ledger_entry (id, workspace_id, participant_id, kind, asset, bucket, amount, scale, idempotency_key, note, created_at)
-    VALUES (${id}::uuid, ${workspaceId}::uuid, ${entry.participantId}::uuid, ${entry.kind}::"LedgerKind", ${entry.asset},
-            ${entry.bucket ?? null}::"BalanceBucket", ${entry.amount}::numeric, ${scaleOf(entry.amount)}, ${entry.idempotencyKey}, ${entry.note ?? null}, now())
+    SELECT ${randomUUID()}::uuid, p.workspace_id, p.id, ${entry.kind}::"LedgerKind", ${entry.asset}::text,
+           ${entry.bucket ?? null}::"BalanceBucket", ${entry.amount}::numeric, ${scaleOf(entry.amount)}::int, ${entry.idempotencyKey}::text, ${entry.note ?? null}::text, now()
+    FROM participant p WHERE p.workspace_id = ${workspaceId}::uuid AND p.id = ${entry.participantId}::uuid
     ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
-    RETURNING id`;
-  return rows[0]?.id;
+    RETURNING ${selectFields("LedgerEntry", "ledger_entry")}`;
+  return rows[0];
 }
 
 /** Moves the running total of the entry's kind, asset and bucket under its row lock; returns the new total. */
