@@ -129,7 +129,7 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
   const requestScope = (caller: Caller, database = db) => {
     const scopedDb = scopedFor(database).for(caller.workspaceId);
     const stores = createStores(database, caller.workspaceId);
-    const scope = { db: scopedDb, caller, loaders: createLoaders(scopedDb, stores), stores, programIds, events, webhooks: config.webhooks ?? DEFAULT_WEBHOOKS };
+    const scope = { db: scopedDb, database, caller, loaders: createLoaders(scopedDb, stores), stores, programIds, events, webhooks: config.webhooks ?? DEFAULT_WEBHOOKS };
     return { scope, services: createServices(scope) };
   };
 

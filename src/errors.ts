@@ -91,8 +91,11 @@ export class FieldErrors {
   }
 }
 
-/** The PostgreSQL SQLSTATE behind a Prisma error, from a model query or a raw one alike. */
+/** The PostgreSQL SQLSTATE behind an error: from a model query, a raw one, or the driver itself. */
 export function sqlStateOf(error: unknown): string | undefined {
+  // From the driver itself (pg's and PGlite's DatabaseError carry a severity), or through Prisma.
+  const direct = error as { code?: unknown; severity?: unknown } | null;
+  if (typeof direct?.severity === "string" && typeof direct.code === "string") return direct.code;
   const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)?.meta;
   const code = meta?.driverAdapterError?.cause?.originalCode;
   return typeof code === "string" ? code : undefined;

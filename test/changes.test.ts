@@ -82,7 +82,10 @@ describe("a change for every write", () => {
     expect(status).toMatchObject({ operation: "STATUS_CHANGED", version: 3 });
     expect(field(status, "status")).toEqual({ path: ["status"], before: "ACTIVE", after: "SUSPENDED" });
     // A posting leaves the participant's version as it was (the ledger has its own idempotency).
-    expect(ledger).toMatchObject({ operation: "LEDGER_POSTED", version: 3 });
+    expect(ledger).toMatchObject({ operation: "LEDGER_POSTED", version: 3, source: "graphql" });
+    // A posting runs on the driver's own transaction: the same writer is recorded.
+    expect(ledger.actor).toEqual(update.actor);
+    expect(ledger.actor.id).toEqual(expect.any(String));
     expect(ledger.fields[0].after).toMatchObject({ kind: "COUNTER", asset: "visits", idempotencyKey: "k1" });
     expect(tier).toMatchObject({ operation: "TIER_SET" });
     expect(field(tier, "tiers", "loyalty")).toEqual({ path: ["tiers", "loyalty"], before: null, after: { level: "Gold", rank: 2 } });

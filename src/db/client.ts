@@ -76,7 +76,10 @@ function openPostgres(url: string, poolSize: number): Database {
         await client.query("BEGIN");
         const result = await fn({
           exec: async (sql) => void (await client.query(sql)),
-          query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+          query: async (sql, params) => {
+            record(sql);
+            return (await client.query(sql, params as unknown[])).rows;
+          },
         });
         await client.query("COMMIT");
         return result;

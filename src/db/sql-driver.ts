@@ -1,4 +1,4 @@
-/** The few raw operations the migration runner needs, over either pg or PGlite. */
+/** The few raw operations that migrations and the hottest writes need, over either pg or PGlite. */
 export interface SqlSession {
   /** Runs a script of one or more statements without parameters. */
   exec(sql: string): Promise<void>;

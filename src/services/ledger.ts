@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { Caller } from "../auth/api-key.js";
-import { inTransaction, touched, type Tx } from "../db/transaction.js";
+import type { Database } from "../db/client.js";
+import { inDriverTransaction, inTransaction, touched, type SqlTx, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound, sqlStateOf } from "../errors.js";
 import { Prisma, type LedgerEntry, type Participant } from "../generated/prisma/client.js";
-import { addToTotal, insertEntry, type LedgerEntryFields, upsertTier } from "../stores/ledger-writes.js";
+import { addToTotal, entryByKey, insertEntry, participantExists, type LedgerEntryFields, upsertTier } from "../stores/ledger-writes.js";
 import type { ReadPlan } from "../stores/participant-store.js";
 import { LEDGER_SORT } from "../stores/sorts.js";
 import { keysetPage, type PageArgs } from "./pagination.js";
@@ -68,15 +69,15 @@ async function requireParticipant(tx: Tx, id: string): Promise<Participant> {
  * and then compare payloads. The total's row lock orders concurrent debits, so a balance is never
  * read stale when checked against zero.
  */
-export async function postLedgerEntry(db: ScopedPrisma, caller: Caller, input: LedgerEntryInput): Promise<LedgerEntry> {
+export async function postLedgerEntry(database: Database, caller: Caller, input: LedgerEntryInput): Promise<LedgerEntry> {
   checkEntry(input).throwIfAny();
   const { workspaceId } = caller;
-  return inTransaction(db, caller, async (tx) => {
+  return inDriverTransaction(database, caller, async (tx) => {
     const inserted = isUuid(input.participantId) ? await insertEntry(tx, workspaceId, input) : undefined;
     if (!inserted) {
       // Nothing written: no such participant (NOT_FOUND first, whatever the key), or a used key.
-      await requireParticipant(tx, input.participantId);
-      const existing = (await tx.ledgerEntry.findFirst({ where: { idempotencyKey: input.idempotencyKey } }))!;
+      if (!isUuid(input.participantId) || !(await participantExists(tx, workspaceId, input.participantId))) throw new NotFound("Participant");
+      const existing = (await entryByKey(tx, workspaceId, input.idempotencyKey))!;
       if (samePayload(existing, input)) return existing;
       throw new Conflict(`The idempotency key "${input.idempotencyKey}" was already used for another entry.`);
     }
@@ -88,7 +89,7 @@ export async function postLedgerEntry(db: ScopedPrisma, caller: Caller, input: L
   });
 }
 
-async function moveTotal(tx: Tx, workspaceId: string, input: LedgerEntryInput): Promise<Prisma.Decimal> {
+async function moveTotal(tx: SqlTx, workspaceId: string, input: LedgerEntryInput): Promise<Prisma.Decimal> {
   return addToTotal(tx, workspaceId, input).catch((error: unknown) => {
     if (sqlStateOf(error) === "22003") {
       throw InvalidInput.field(["input", "amount"], "The running total would leave the 20 digits before the point that it can hold.");
@@ -139,7 +140,7 @@ export function ledgerService(scope: RequestScope) {
     /** Names its participant by `participantId`, or `programKey` with `serialNumber` or `participantExternalId`. */
     async post({ participantId, programKey, serialNumber, participantExternalId, ...entry }: LedgerEntryArgs) {
       const id = await participants.idOf({ id: participantId, programKey, serialNumber, externalId: participantExternalId });
-      return postLedgerEntry(db, caller, { ...entry, participantId: id });
+      return postLedgerEntry(scope.database, caller, { ...entry, participantId: id });
     },
     /** Sets a tier and reads the participant back through the store with the client's plan. */
     async setTier(which: ParticipantLookup, tier: { tierType: string; level: string; rank: number }, plan: ReadPlan) {

@@ -1,6 +1,7 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { WebhookConfig } from "../config.js";
+import type { Database } from "../db/client.js";
 import type { ChangeEvents } from "../events/change-events.js";
 import type { Loaders } from "../loaders/index.js";
 import type { Stores } from "../stores/index.js";
@@ -13,6 +14,8 @@ import type { ProgramIdCache } from "./program-ids.js";
  */
 export interface RequestScope {
   db: ScopedPrisma;
+  /** The database itself, for the few writes that run on the driver (inDriverTransaction). */
+  database: Database;
   caller: Caller;
   loaders: Loaders;
   stores: Stores;

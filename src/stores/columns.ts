@@ -40,6 +40,11 @@ export function jsonFields(model: string, alias: string, only?: ReadonlySet<stri
  * one Prisma returns (pg parses timestamps, arrays and JSON as Prisma does), without the client's
  * per-value mapping, which was most of a batch look-up's time.
  */
-export function selectFields(model: string, alias: string): Sql {
-  return raw(fieldsOf(model).map((field) => `${alias}."${columnOf(field)}" AS "${field}"`).join(", "));
+export function selectFields(model: string, alias: string, except: readonly string[] = []): Sql {
+  return raw(
+    fieldsOf(model)
+      .filter((field) => !except.includes(field))
+      .map((field) => `${alias}."${columnOf(field)}" AS "${field}"`)
+      .join(", "),
+  );
 }
