@@ -31,6 +31,9 @@ export interface SqlTx {
   query<T>(statement: Prisma.Sql): Promise<T[]>;
 }
 
+/** Prisma's transaction as an SqlTx, so that one raw write serves writes on either. */
+export const sqlOf = (tx: Tx): SqlTx => ({ query: <T,>(statement: Prisma.Sql) => tx.$queryRaw<T[]>(statement) });
+
 /**
  * Runs a write whose statements are all raw SQL in one transaction on the driver itself: the
  * same writer statement first, the same errors on the way out. For the hottest writes only:

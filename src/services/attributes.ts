@@ -1,10 +1,10 @@
 import type { Caller } from "../auth/api-key.js";
 import { assertBucketAccess, mayUseBucket } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, type Tx } from "../db/transaction.js";
+import { inTransaction, type SqlTx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { AttributeBucket } from "../generated/prisma/client.js";
-import { ensureBucket } from "../stores/attribute-writes.js";
+import { bucketNamed, ensureBucket } from "../stores/attribute-writes.js";
 import type { RequestScope } from "./scope.js";
 import { isStorableText } from "./validate.js";
 
@@ -59,9 +59,9 @@ export function optionalAttributePatch(
 }
 
 /** The bucket by name, if it exists in the caller's workspace and the caller's key may use it. */
-export async function usableBucket(db: ScopedPrisma | Tx, caller: Caller, name: string): Promise<AttributeBucket> {
+export async function usableBucket(tx: SqlTx, caller: Caller, name: string): Promise<AttributeBucket> {
   assertBucketAccess(caller, name);
-  const bucket = await db.attributeBucket.findFirst({ where: { workspaceId: caller.workspaceId, name } });
+  const bucket = await bucketNamed(tx, caller.workspaceId, name);
   if (!bucket) throw new NotFound(`Attribute bucket "${name}"`);
   return bucket;
 }

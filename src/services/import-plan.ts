@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import type { Tx } from "../db/transaction.js";
+import { sqlOf, type Tx } from "../db/transaction.js";
 import type { FieldErrors } from "../errors.js";
 import { Prisma, type CustomFieldDefinition, type Person } from "../generated/prisma/client.js";
 import {
@@ -100,7 +100,7 @@ export class BatchWrites {
     const flat = <T>(pick: (w: RowWrites) => T[]) => this.rows.flatMap(pick);
     await insertRows(tx, "person", all((w) => w.personInsert));
     await patchRows(tx, "person", workspaceId, all((w) => w.personPatch));
-    if (bucketId) await writePersonAttributes(tx, workspaceId, bucketId, flat((w) => w.attributes.set), flat((w) => w.attributes.remove));
+    if (bucketId) await writePersonAttributes(sqlOf(tx), workspaceId, bucketId, flat((w) => w.attributes.set), flat((w) => w.attributes.remove));
     await writeValuesOf(tx, "person", workspaceId, flat((w) => w.personValues.set), flat((w) => w.personValues.clear));
     await writeIdentities(tx, workspaceId, flat((w) => w.identities.set), flat((w) => w.identities.remove));
     const participants = all((w) => w.participantInsert);

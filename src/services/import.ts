@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, type Tx } from "../db/transaction.js";
+import { inTransaction, sqlOf, type Tx } from "../db/transaction.js";
 import { AppError, FieldErrors, fromPrismaError, InvalidInput, NotFound, type FieldError } from "../errors.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { columnsOf } from "../stores/bulk-writes.js";
@@ -124,7 +124,7 @@ function refusal(error: unknown): string {
 /** What every row of a call is checked against, read once per batch. */
 async function personContext(tx: Tx, caller: Caller, needsBucket: boolean): Promise<PersonPlanContext> {
   const personFields = await tx.customFieldDefinition.findMany({ where: { programId: null } });
-  const bucketId = needsBucket ? (await usableBucket(tx, caller, DEFAULT_BUCKET)).id : null;
+  const bucketId = needsBucket ? (await usableBucket(sqlOf(tx), caller, DEFAULT_BUCKET)).id : null;
   return { workspaceId: caller.workspaceId, personFields, bucketId };
 }
 

@@ -1,13 +1,14 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, staleOrGone, touched, type Tx } from "../db/transaction.js";
+import type { Database } from "../db/client.js";
+import { inDriverTransaction, inTransaction, sqlOf, staleOrGone, touched, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Person, Prisma } from "../generated/prisma/client.js";
 import type { StoredValue } from "../stores/participant-store.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergePersonAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
-import { changeTags, markSeen, moveToPerson, recordMergeLinks, setIdentities } from "../stores/person-writes.js";
+import { changeTags, markSeen, moveToPerson, recordMergeLinks, setIdentities, touchPerson } from "../stores/person-writes.js";
 import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
 import { insensitive, personWhere, type FilterInput } from "../stores/filters.js";
 import { PERSON_SORTS, sortOf } from "../stores/sorts.js";
@@ -68,8 +69,8 @@ async function writePersonFields(tx: Tx, caller: Caller, personId: string, given
 async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attributes, changes, customFields }: Omit<CheckedPerson, "data">, creating = false) {
   await writePersonFields(tx, caller, personId, customFields, creating);
   if (attributes && (Object.keys(attributes.set).length > 0 || attributes.remove.length > 0)) {
-    const bucket = await usableBucket(tx, caller, DEFAULT_BUCKET);
-    await mergePersonAttributes(tx, caller.workspaceId, personId, bucket.id, attributes);
+    const bucket = await usableBucket(sqlOf(tx), caller, DEFAULT_BUCKET);
+    await mergePersonAttributes(sqlOf(tx), caller.workspaceId, personId, bucket.id, attributes);
   }
   if (changes.tags) await changeTagsWithin(tx, "person", caller.workspaceId, personId, changes.tags);
   if (changes.seen) await markSeen(tx, caller.workspaceId, personId, changes.seen);
@@ -208,7 +209,7 @@ export async function deletePerson(db: ScopedPrisma, caller: Caller, id: string)
 }
 
 export async function setAttributes(
-  db: ScopedPrisma,
+  database: Database,
   caller: Caller,
   personId: string,
   bucketName: string,
@@ -217,10 +218,11 @@ export async function setAttributes(
   const errors = new FieldErrors();
   const patch = checkAttributePatch(attributes, ["attributes"], errors);
   errors.throwIfAny();
-  return inTransaction(db, caller, async (tx) => {
+  // On the driver's transaction: a hot write whose statements are all raw (inDriverTransaction).
+  return inDriverTransaction(database, caller, async (tx) => {
     // The version moves first, so that the change recorded below carries the new one; the
     // update finds the person too (a missing one first, as before the bucket: NOT_FOUND).
-    const [person] = isUuid(personId) ? await tx.person.updateManyAndReturn({ where: { id: personId }, data: touched() }) : [];
+    const person = isUuid(personId) ? await touchPerson(tx, caller.workspaceId, personId) : undefined;
     if (!person) throw new NotFound("Person");
     const bucket = await usableBucket(tx, caller, bucketName);
     await mergePersonAttributes(tx, caller.workspaceId, person.id, bucket.id, patch);
@@ -240,7 +242,7 @@ type PersonListArgs = PageArgs & {
 };
 
 /** Persons for one request. */
-export function personService({ db, caller, loaders }: RequestScope) {
+export function personService({ db, database, caller, loaders }: RequestScope) {
   /** The id of the person a write names by `id` or `externalId`, exactly one; NOT_FOUND when none. */
   async function idOf({ id, externalId }: PersonLookup): Promise<string> {
     if ((id == null) === (externalId == null)) throw InvalidInput.field([], "Give exactly one of `id` and `externalId`.");
@@ -285,7 +287,7 @@ export function personService({ db, caller, loaders }: RequestScope) {
     delete: async (which: PersonLookup) => deletePerson(db, caller, await idOf(which)),
     merge: (sourceId: string, targetId: string) => mergePersons(db, caller, sourceId, targetId),
     setAttributes: async (which: PersonLookup, bucket: string, attributes: Record<string, unknown>) =>
-      setAttributes(db, caller, await idOf(which), bucket, attributes),
+      setAttributes(database, caller, await idOf(which), bucket, attributes),
   };
 }
 

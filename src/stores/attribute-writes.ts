@@ -1,5 +1,8 @@
-import type { Tx } from "../db/transaction.js";
+import type { SqlTx, Tx } from "../db/transaction.js";
+import type { AttributeBucket } from "../generated/prisma/client.js";
 import { writePersonAttributes } from "./bulk-writes.js";
+import { selectFields } from "./columns.js";
+import { sql } from "./sql.js";
 
 // The attribute writes, in the caller's transaction. Values travel as one JSON parameter.
 
@@ -8,7 +11,7 @@ import { writePersonAttributes } from "./bulk-writes.js";
  * of different keys never touch the same row, so none of them can lose another's write.
  */
 export async function mergePersonAttributes(
-  tx: Tx,
+  tx: SqlTx,
   workspaceId: string,
   personId: string,
   bucketId: string,
@@ -37,6 +40,12 @@ export async function mergeParticipantAttributes(
     UPDATE participant
     SET attributes = (attributes || ${JSON.stringify(patch.set)}::jsonb) - ${patch.remove}::text[]
     WHERE workspace_id = ${workspaceId}::uuid AND id = ${participantId}::uuid`;
+}
+
+/** A bucket of the workspace by its name. */
+export async function bucketNamed(tx: SqlTx, workspaceId: string, name: string): Promise<AttributeBucket | undefined> {
+  const [bucket] = await tx.query<AttributeBucket>(sql`SELECT ${selectFields("AttributeBucket", "b")} FROM attribute_bucket b WHERE b.workspace_id = ${workspaceId}::uuid AND b.name = ${name}`);
+  return bucket;
 }
 
 /** Makes a bucket unless it exists, in one statement (concurrent first uses cannot collide). */

@@ -1,6 +1,6 @@
-import type { Tx } from "../db/transaction.js";
+import type { SqlTx, Tx } from "../db/transaction.js";
 import { Prisma } from "../generated/prisma/client.js";
-import { raw } from "./sql.js";
+import { raw, sql } from "./sql.js";
 
 // Rows of many persons or participants written at once, for imports: one statement per table
 // and kind of write, each row travelling inside one JSON parameter and turned into the table's
@@ -71,18 +71,18 @@ export interface AttributeWrite {
 }
 
 /** Upserts and removes attributes of many persons in one bucket: one statement each. */
-export async function writePersonAttributes(tx: Tx, workspaceId: string, bucketId: string, set: AttributeWrite[], remove: AttributeWrite[]): Promise<void> {
+export async function writePersonAttributes(tx: SqlTx, workspaceId: string, bucketId: string, set: AttributeWrite[], remove: AttributeWrite[]): Promise<void> {
   if (set.length > 0) {
-    await tx.$executeRaw`
+    await tx.query(sql`
       INSERT INTO person_attribute (workspace_id, person_id, bucket_id, key, value, updated_at)
       SELECT ${workspaceId}::uuid, a."personId", ${bucketId}::uuid, a.key, a.value, now()
       FROM jsonb_to_recordset(${JSON.stringify(set)}::jsonb) AS a("personId" uuid, key text, value jsonb)
-      ON CONFLICT (person_id, bucket_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
+      ON CONFLICT (person_id, bucket_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
   }
   if (remove.length > 0) {
-    await tx.$executeRaw`
+    await tx.query(sql`
       DELETE FROM person_attribute AS p USING jsonb_to_recordset(${JSON.stringify(remove)}::jsonb) AS a("personId" uuid, key text)
-      WHERE p.workspace_id = ${workspaceId}::uuid AND p.person_id = a."personId" AND p.bucket_id = ${bucketId}::uuid AND p.key = a.key`;
+      WHERE p.workspace_id = ${workspaceId}::uuid AND p.person_id = a."personId" AND p.bucket_id = ${bucketId}::uuid AND p.key = a.key`);
   }
 }
 

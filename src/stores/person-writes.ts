@@ -1,6 +1,8 @@
-import type { Tx } from "../db/transaction.js";
+import type { SqlTx, Tx } from "../db/transaction.js";
+import type { Person } from "../generated/prisma/client.js";
+import { selectFields } from "./columns.js";
 import { writeIdentities } from "./bulk-writes.js";
-import { raw } from "./sql.js";
+import { raw, sql } from "./sql.js";
 
 /**
  * Adds and removes tags in one statement on the row under its lock: concurrent adds of different
@@ -20,6 +22,18 @@ export async function changeTags(
     WHERE workspace_id = ${workspaceId}::uuid AND id = ${id}::uuid
     RETURNING cardinality(tags) AS n`;
   return row?.n ?? 0;
+}
+
+/**
+ * Moves a person's version and updatedAt, as every change to its row does (touched()), and
+ * returns the row as it now is; undefined when the workspace has no such person.
+ */
+export async function touchPerson(tx: SqlTx, workspaceId: string, id: string): Promise<Person | undefined> {
+  const [person] = await tx.query<Person>(sql`
+    UPDATE person SET version = version + 1, updated_at = ${new Date()}::timestamptz
+    WHERE workspace_id = ${workspaceId}::uuid AND id = ${id}::uuid
+    RETURNING ${selectFields("Person", "person")}`);
+  return person;
 }
 
 /**
