@@ -56,6 +56,15 @@ describe("addTags and removeTags", () => {
     expect(updatePerson).toEqual({ tags: ["y"], version: 2 });
   });
 
+  it("past 100 tags: refused, and the participant's earlier statements roll back with the transaction", async () => {
+    const participant = await enroll(tenant, program.key, { tags: Array.from({ length: 100 }, (_, i) => `t${i}`) });
+    const refused = await tenant.gql(UPDATE, { id: participant.id, input: { externalId: "rolled-back", addTags: ["one-more"], attributes: { x: 1 } } });
+    expect(codes(refused)).toEqual(["BAD_USER_INPUT"]);
+    const { participant: read } = await tenant.ok(`query($id: ID!) { participant(id: $id) { externalId version attributes tags } }`, { id: participant.id });
+    expect(read).toMatchObject({ externalId: participant.externalId ?? null, version: 1, attributes: {} });
+    expect(read.tags).toHaveLength(100);
+  });
+
   it("cannot come with tags", async () => {
     const person = await createPerson(tenant);
     expect(codes(await tenant.gql(`mutation($id: ID!) { updatePerson(id: $id, input: { tags: ["a"], addTags: ["b"] }) { id } }`, { id: person.id }))).toEqual(["BAD_USER_INPUT"]);

@@ -56,11 +56,11 @@ export const touched = () => ({ version: { increment: 1 }, updatedAt: new Date()
  * expected version, somebody changed it first (CONFLICT).
  */
 export async function staleOrGone(
-  model: { count(args: { where: { id: string } }): Promise<number> },
+  exists: () => Promise<boolean>,
   id: string,
   expectedVersion: number | null | undefined,
   what: string,
 ): Promise<AppError> {
-  if (expectedVersion == null || (await model.count({ where: { id } })) === 0) return new NotFound(what);
+  if (expectedVersion == null || !(await exists())) return new NotFound(what);
   return new Conflict(`${what} ${id} has changed since version ${expectedVersion}.`);
 }

@@ -101,7 +101,7 @@ export class BatchWrites {
     await insertRows(tx, "person", all((w) => w.personInsert));
     await patchRows(tx, "person", workspaceId, all((w) => w.personPatch));
     if (bucketId) await writePersonAttributes(sqlOf(tx), workspaceId, bucketId, flat((w) => w.attributes.set), flat((w) => w.attributes.remove));
-    await writeValuesOf(tx, "person", workspaceId, flat((w) => w.personValues.set), flat((w) => w.personValues.clear));
+    await writeValuesOf(sqlOf(tx), "person", workspaceId, flat((w) => w.personValues.set), flat((w) => w.personValues.clear));
     await writeIdentities(tx, workspaceId, flat((w) => w.identities.set), flat((w) => w.identities.remove));
     const participants = all((w) => w.participantInsert);
     if (participants.length > 0 && programId) {
@@ -111,7 +111,7 @@ export class BatchWrites {
       await insertRows(tx, "participant", participants);
     }
     await patchRows(tx, "participant", workspaceId, all((w) => w.participantPatch));
-    await writeValuesOf(tx, "participant", workspaceId, flat((w) => w.participantValues.set), flat((w) => w.participantValues.clear));
+    await writeValuesOf(sqlOf(tx), "participant", workspaceId, flat((w) => w.participantValues.set), flat((w) => w.participantValues.clear));
   }
 }
 

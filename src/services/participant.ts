@@ -1,12 +1,13 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
-import { inTransaction, staleOrGone, touched, type Tx } from "../db/transaction.js";
+import type { Database } from "../db/client.js";
+import { inDriverTransaction, inTransaction, sqlOf, staleOrGone, type SqlTx, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { Participant, Person, Prisma, Program } from "../generated/prisma/client.js";
 import type { Status } from "../generated/prisma/enums.js";
 import { mergeParticipantAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
-import { participantToChange } from "../stores/participant-writes.js";
+import { participantExists, participantExternalIdTaken, participantToChange, updateParticipantRow } from "../stores/participant-writes.js";
 import type { FilterInput } from "../stores/filters.js";
 import type { ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
@@ -30,9 +31,10 @@ async function requireProgram(db: ScopedPrisma | Tx, key: string): Promise<Progr
   return program;
 }
 
-async function assertParticipantExternalIdFree(tx: Tx, programId: string, externalId: string, exceptId?: string) {
-  const other = await tx.participant.findFirst({ where: { programId, externalId, id: exceptId ? { not: exceptId } : undefined } });
-  if (other) throw new Conflict(`A participant with externalId "${externalId}" already exists in this program.`);
+async function assertParticipantExternalIdFree(tx: SqlTx, workspaceId: string, programId: string, externalId: string, exceptId?: string) {
+  if (await participantExternalIdTaken(tx, workspaceId, programId, externalId, exceptId)) {
+    throw new Conflict(`A participant with externalId "${externalId}" already exists in this program.`);
+  }
 }
 
 export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input: EnrollInput): Promise<Participant> {
@@ -57,7 +59,7 @@ export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input:
     if (await tx.participant.findFirst({ where: { programId: program.id, personId: person.id } })) {
       throw new Conflict(`This person is already enrolled in "${program.key}".`);
     }
-    if (externalId) await assertParticipantExternalIdFree(tx, program.id, externalId);
+    if (externalId) await assertParticipantExternalIdFree(sqlOf(tx), caller.workspaceId, program.id, externalId);
     // The row lock on the program orders concurrent enrolments; a rolled-back one leaves no gap
     // because the increment rolls back with it.
     const { lastSerial } = await tx.program.update({
@@ -76,7 +78,7 @@ export async function enrollParticipant(db: ScopedPrisma, caller: Caller, input:
         attributes: (attributes?.set ?? {}) as Prisma.InputJsonValue,
       },
     });
-    await writeCustomValues(tx, "participant", caller.workspaceId, participant.id, values);
+    await writeCustomValues(sqlOf(tx), "participant", caller.workspaceId, participant.id, values);
     return participant;
   });
 }
@@ -99,6 +101,7 @@ async function enrolledPerson(tx: Tx, caller: Caller, input: EnrollInput) {
 
 export async function updateParticipant(
   db: ScopedPrisma,
+  database: Database,
   caller: Caller,
   id: string,
   input: UpdateParticipantInput,
@@ -122,31 +125,30 @@ export async function updateParticipant(
   const personInput: PersonInput = { ...(input.person ?? {}), ...shared };
   errors.throwIfAny();
 
-  return inTransaction(db, caller, async (tx) => {
-    const current = isUuid(id) ? await participantToChange(tx, caller.workspaceId, id, input.customFields != null) : undefined;
+  // Every statement below is raw SQL, so the write runs on the driver's own transaction
+  // (inDriverTransaction), unless it changes the person too: that is Prisma's.
+  const changesPerson = Object.keys(personInput).length > 0;
+  const write = <T,>(fn: (sqlTx: SqlTx, tx?: Tx) => Promise<T>) =>
+    changesPerson ? inTransaction(db, caller, (tx) => fn(sqlOf(tx), tx)) : inDriverTransaction(database, caller, (sqlTx) => fn(sqlTx));
+  return write(async (sqlTx, tx) => {
+    const { workspaceId } = caller;
+    const current = isUuid(id) ? await participantToChange(sqlTx, workspaceId, id, input.customFields != null) : undefined;
     if (!current) throw new NotFound("Participant");
     const values = checkCustomValues(current.definitions ?? [], input.customFields ?? [], ["input", "customFields"], errors);
     errors.throwIfAny();
-    if (externalId) await assertParticipantExternalIdFree(tx, current.programId, externalId, current.id);
+    if (externalId) await assertParticipantExternalIdFree(sqlTx, workspaceId, current.programId, externalId, current.id);
 
-    const [updated] = await tx.participant.updateManyAndReturn({
-      where: { id, ...(expectedVersion != null ? { version: expectedVersion } : {}) },
-      data: {
-        ...(externalId !== undefined ? { externalId } : {}),
-        ...(tags !== undefined ? { tags } : {}),
-        ...touched(),
-      },
-    });
-    if (!updated) throw await staleOrGone(tx.participant, id, expectedVersion, "Participant");
-    if (Object.keys(personInput).length > 0) {
+    const updated = await updateParticipantRow(sqlTx, workspaceId, id, expectedVersion, { externalId, tags });
+    if (!updated) throw await staleOrGone(() => participantExists(sqlTx, workspaceId, id), id, expectedVersion, "Participant");
+    if (tx) {
       const person = (await tx.person.findUnique({ where: { id: current.personId } }))!;
       const checked = checkPersonInput(personInput, ["input", "person"], errors, person);
       errors.throwIfAny();
       await updatePersonIn(tx, caller, person, checked);
     }
-    if (tagChange) await changeTagsWithin(tx, "participant", caller.workspaceId, id, tagChange);
-    if (attributes) await mergeParticipantAttributes(tx, caller.workspaceId, id, attributes);
-    await writeCustomValues(tx, "participant", caller.workspaceId, id, values);
+    if (tagChange) await changeTagsWithin(sqlTx, "participant", workspaceId, id, tagChange);
+    if (attributes) await mergeParticipantAttributes(sqlTx, workspaceId, id, attributes);
+    await writeCustomValues(sqlTx, "participant", workspaceId, id, values);
     // The row as the update left it, unless a later statement changed it again.
     return tagChange || attributes ? undefined : updated;
   });
@@ -291,7 +293,7 @@ export function participantService(scope: RequestScope) {
     // Writes return nothing: their result is read back through the store, once.
     async update(which: ParticipantLookup, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) {
       const id = await idOf(which);
-      const updated = await updateParticipant(db, caller, id, input, expectedVersion);
+      const updated = await updateParticipant(db, scope.database, caller, id, input, expectedVersion);
       // A selection of the participant's own fields is answered by the update's own row.
       return updated && ownFieldsOnly(plan) ? { ...updated, person: { id: updated.personId } as Person } : readBack(id, plan);
     },

@@ -1,7 +1,7 @@
 import type { Caller } from "../auth/api-key.js";
 import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import type { Database } from "../db/client.js";
-import { inDriverTransaction, inTransaction, sqlOf, staleOrGone, touched, type Tx } from "../db/transaction.js";
+import { inDriverTransaction, inTransaction, sqlOf, staleOrGone, touched, type SqlTx, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, isUniqueViolation, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Person, Prisma } from "../generated/prisma/client.js";
 import type { StoredValue } from "../stores/participant-store.js";
@@ -59,7 +59,7 @@ async function writePersonFields(tx: Tx, caller: Caller, personId: string, given
   const values = checkCustomValues(definitions, given?.inputs ?? [], path, errors);
   if (creating) requireFields(definitions, given?.inputs ?? [], path, errors);
   errors.throwIfAny();
-  await writeCustomValues(tx, "person", caller.workspaceId, personId, values);
+  await writeCustomValues(sqlOf(tx), "person", caller.workspaceId, personId, values);
 }
 
 /**
@@ -72,13 +72,13 @@ async function writeBesideRow(tx: Tx, caller: Caller, personId: string, { attrib
     const bucket = await usableBucket(sqlOf(tx), caller, DEFAULT_BUCKET);
     await mergePersonAttributes(sqlOf(tx), caller.workspaceId, personId, bucket.id, attributes);
   }
-  if (changes.tags) await changeTagsWithin(tx, "person", caller.workspaceId, personId, changes.tags);
+  if (changes.tags) await changeTagsWithin(sqlOf(tx), "person", caller.workspaceId, personId, changes.tags);
   if (changes.seen) await markSeen(tx, caller.workspaceId, personId, changes.seen);
   if (changes.identities) await setIdentities(tx, caller.workspaceId, personId, changes.identities);
 }
 
 /** Adds and removes tags, refusing a set that would grow past its limit (the transaction rolls back). */
-export async function changeTagsWithin(tx: Tx, table: "person" | "participant", workspaceId: string, id: string, change: { add: string[]; remove: string[] }) {
+export async function changeTagsWithin(tx: SqlTx, table: "person" | "participant", workspaceId: string, id: string, change: { add: string[]; remove: string[] }) {
   const count = await changeTags(tx, table, workspaceId, id, change);
   if (count > TAG_RULES.maxCount) throw InvalidInput.field(["input", "addTags"], `At most ${TAG_RULES.maxCount} tags.`);
 }
@@ -131,7 +131,7 @@ export async function updatePersonIn(
     where: { id: person.id, ...(expectedVersion != null ? { version: expectedVersion } : {}) },
     data: { ...data, ...touched() } as Prisma.PersonUncheckedUpdateManyInput,
   });
-  if (count === 0) throw await staleOrGone(tx.person, person.id, expectedVersion, "Person");
+  if (count === 0) throw await staleOrGone(async () => (await tx.person.count({ where: { id: person.id } })) > 0, person.id, expectedVersion, "Person");
   await writeBesideRow(tx, caller, person.id, beside);
   return (await tx.person.findUnique({ where: { id: person.id } }))!;
 }

@@ -31,15 +31,15 @@ export async function mergePersonAttributes(
  * lock, so concurrent merges of different keys all survive.
  */
 export async function mergeParticipantAttributes(
-  tx: Tx,
+  tx: SqlTx,
   workspaceId: string,
   participantId: string,
   patch: { set: Record<string, unknown>; remove: string[] },
 ): Promise<void> {
-  await tx.$executeRaw`
+  await tx.query(sql`
     UPDATE participant
     SET attributes = (attributes || ${JSON.stringify(patch.set)}::jsonb) - ${patch.remove}::text[]
-    WHERE workspace_id = ${workspaceId}::uuid AND id = ${participantId}::uuid`;
+    WHERE workspace_id = ${workspaceId}::uuid AND id = ${participantId}::uuid`);
 }
 
 /** A bucket of the workspace by its name. */

@@ -1,6 +1,6 @@
-import type { Tx } from "../db/transaction.js";
+import type { SqlTx, Tx } from "../db/transaction.js";
 import type { CustomFieldDefinition } from "../generated/prisma/client.js";
-import { raw } from "./sql.js";
+import { raw, sql } from "./sql.js";
 
 // The custom value writes, in the caller's transaction: one statement for all the values given.
 // A program's fields hold values per participant, person fields per person: the same rows in
@@ -23,7 +23,7 @@ export interface ValueWrite {
 
 /** Upserts values by field and clears others, for one participant or one person. */
 export async function writeCustomValues(
-  tx: Tx,
+  tx: SqlTx,
   owner: ValueOwner,
   workspaceId: string,
   ownerId: string,
@@ -33,19 +33,19 @@ export async function writeCustomValues(
 }
 
 /** Upserts and clears values of many owners at once: one statement each. */
-export async function writeValuesOf(tx: Tx, owner: ValueOwner, workspaceId: string, set: ValueWrite[], clear: ValueWrite[]): Promise<void> {
+export async function writeValuesOf(tx: SqlTx, owner: ValueOwner, workspaceId: string, set: ValueWrite[], clear: ValueWrite[]): Promise<void> {
   const { table, owner: column } = TABLES[owner];
   if (set.length > 0) {
-    await tx.$executeRaw`
+    await tx.query(sql`
       INSERT INTO ${table} (workspace_id, ${column}, field_id, value, updated_at)
       SELECT ${workspaceId}::uuid, c."ownerId", c."fieldId", c.value, now()
       FROM jsonb_to_recordset(${JSON.stringify(set)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid, value jsonb)
-      ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
+      ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
   }
   if (clear.length > 0) {
-    await tx.$executeRaw`
+    await tx.query(sql`
       DELETE FROM ${table} AS v USING jsonb_to_recordset(${JSON.stringify(clear)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid)
-      WHERE v.workspace_id = ${workspaceId}::uuid AND v.${column} = c."ownerId" AND v.field_id = c."fieldId"`;
+      WHERE v.workspace_id = ${workspaceId}::uuid AND v.${column} = c."ownerId" AND v.field_id = c."fieldId"`);
   }
 }
 

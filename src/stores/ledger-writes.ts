@@ -42,12 +42,6 @@ export async function insertEntry(tx: SqlTx, workspaceId: string, entry: LedgerE
   return row && asEntry(row);
 }
 
-/** Whether the workspace has this participant. */
-export async function participantExists(tx: SqlTx, workspaceId: string, id: string): Promise<boolean> {
-  const found = await tx.query(sql`SELECT 1 FROM participant WHERE workspace_id = ${workspaceId}::uuid AND id = ${id}::uuid`);
-  return found.length > 0;
-}
-
 /** The entry written with an idempotency key, if any. */
 export async function entryByKey(tx: SqlTx, workspaceId: string, idempotencyKey: string): Promise<LedgerEntry | undefined> {
   const [row] = await tx.query<StoredEntry>(sql`

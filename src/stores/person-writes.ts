@@ -9,18 +9,18 @@ import { raw, sql } from "./sql.js";
  * tags all survive. Returns how many tags the row has after the change.
  */
 export async function changeTags(
-  tx: Tx,
+  tx: SqlTx,
   table: "person" | "participant",
   workspaceId: string,
   id: string,
   change: { add: string[]; remove: string[] },
 ): Promise<number> {
   // Code-point order, as the service sorts a replaced set.
-  const [row] = await tx.$queryRaw<{ n: number }[]>`
+  const [row] = await tx.query<{ n: number }>(sql`
     UPDATE ${raw(table)} SET tags = ARRAY(
       SELECT DISTINCT t COLLATE "C" FROM unnest(tags || ${change.add}::text[]) AS t WHERE t <> ALL(${change.remove}::text[]) ORDER BY 1)
     WHERE workspace_id = ${workspaceId}::uuid AND id = ${id}::uuid
-    RETURNING cardinality(tags) AS n`;
+    RETURNING cardinality(tags) AS n`);
   return row?.n ?? 0;
 }
 
