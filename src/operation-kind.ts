@@ -1,9 +1,9 @@
 import { getOperationAST, parse, type OperationTypeNode } from "graphql";
+import { BoundedMap } from "./bounded-map.js";
 
 // Keyed by document and operation name; a client sends a handful of distinct documents, and an
 // attacker's endless new ones only push out the oldest.
-const kinds = new Map<string, OperationTypeNode | undefined>();
-const MAX_DOCUMENTS = 1_000;
+const kinds = new BoundedMap<string, OperationTypeNode | undefined>(1_000);
 
 /**
  * Whether a request is a query, a mutation or a subscription, before it runs: the context (and
@@ -20,7 +20,6 @@ export function operationKind(params: { query?: string; operationName?: string |
   } catch {
     kind = undefined;
   }
-  if (kinds.size >= MAX_DOCUMENTS) kinds.delete(kinds.keys().next().value!);
   kinds.set(key, kind);
   return kind;
 }

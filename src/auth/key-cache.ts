@@ -1,3 +1,5 @@
+import { BoundedMap } from "../bounded-map.js";
+
 // Verified API keys kept for a few seconds (API_KEY_CACHE_SECONDS), so that most requests send no
 // statement for their key: on a one-row page the key's look-up was a third of the database work.
 // A key revoked or rotated through the graph is forgotten at once, by every instance that hears
@@ -20,7 +22,7 @@ export interface KeyRow {
 const MAX_ENTRIES = 10_000;
 
 export class KeyCache {
-  private readonly entries = new Map<string, { key: KeyRow; until: number }>();
+  private readonly entries = new BoundedMap<string, { key: KeyRow; until: number }>(MAX_ENTRIES);
 
   constructor(private readonly ttlMs: number) {}
 
@@ -35,7 +37,6 @@ export class KeyCache {
 
   set(secretHash: string, key: KeyRow): void {
     if (this.ttlMs <= 0) return;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(secretHash, { key, until: Date.now() + this.ttlMs });
   }
 

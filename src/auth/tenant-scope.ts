@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 
 /**
@@ -48,19 +49,17 @@ export type ScopedPrisma = ReturnType<typeof scopeToWorkspace>;
 
 /** Extended clients are cheap but not free: keep one per workspace, bounded. */
 export class ScopedClients {
-  private readonly cache = new Map<string, ScopedPrisma>();
+  private readonly cache: BoundedMap<string, ScopedPrisma>;
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly max = 1_000,
-  ) {}
+    max = 1_000,
+  ) {
+    this.cache = new BoundedMap(max);
+  }
 
   for(workspaceId: string): ScopedPrisma {
     let client = this.cache.get(workspaceId);
-    if (!client) {
-      if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
-      client = scopeToWorkspace(this.prisma, workspaceId);
-      this.cache.set(workspaceId, client);
-    }
+    if (!client) this.cache.set(workspaceId, (client = scopeToWorkspace(this.prisma, workspaceId)));
     return client;
   }
 }

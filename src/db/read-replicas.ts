@@ -1,4 +1,5 @@
 import { readReplicas } from "@prisma/extension-read-replicas";
+import { BoundedMap } from "../bounded-map.js";
 import type { Database, Prisma } from "./client.js";
 
 /** What this process knows of a workspace's last writes, until every replica has replayed them. */
@@ -38,7 +39,7 @@ const lsnText = (lsn: bigint) => `${(lsn >> 32n).toString(16)}/${(lsn & 0xffffff
 export class ReadReplicas {
   private readonly sides: Database[];
   private next = 0;
-  private readonly lastWrites = new Map<string, LastWrite>();
+  private readonly lastWrites = new BoundedMap<string, LastWrite>(MAX_TRACKED_WORKSPACES);
   private readonly down = new Set<Database>();
   private readonly checks: NodeJS.Timeout;
 
@@ -74,7 +75,6 @@ export class ReadReplicas {
     write.caughtUp.clear();
     this.lastWrites.delete(workspaceId);
     this.lastWrites.set(workspaceId, write);
-    if (this.lastWrites.size > MAX_TRACKED_WORKSPACES) this.lastWrites.delete(this.lastWrites.keys().next().value!);
     this.primary.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn", []).then(
       ([row]) => {
         const lsn = lsnOf(row!.lsn);

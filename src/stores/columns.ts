@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.js";
 import { getDatamodel } from "../generated/pothos-types.js";
 import { raw, type Sql } from "./sql.js";
 
@@ -31,8 +32,19 @@ export function columnOf(field: string): string {
  * the DateTime scalar serialises exactly like a Date.
  */
 export function jsonFields(model: string, alias: string, only?: ReadonlySet<string>): Sql {
-  const fields = fieldsOf(model).filter((field) => !only || only.has(field));
-  return raw(fields.map((field) => `'${field}', ${alias}."${columnOf(field)}"`).join(", "));
+  return listed(`json ${model} ${alias} ${only ? [...only].join(",") : "*"}`, () => {
+    const fields = fieldsOf(model).filter((field) => !only || only.has(field));
+    return fields.map((field) => `'${field}', ${alias}."${columnOf(field)}"`).join(", ");
+  });
+}
+
+// The lists are built once per model, alias and choice of fields: statements are built on every
+// request. Bounded, since the fields chosen follow what clients select.
+const lists = new BoundedMap<string, Sql>(1_000);
+function listed(key: string, build: () => string): Sql {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = raw(build())));
+  return list;
 }
 
 /**
@@ -41,7 +53,7 @@ export function jsonFields(model: string, alias: string, only?: ReadonlySet<stri
  * per-value mapping, which was most of a batch look-up's time.
  */
 export function selectFields(model: string, alias: string, except: readonly string[] = []): Sql {
-  return raw(
+  return listed(`select ${model} ${alias} ${except.join(",")}`, () =>
     fieldsOf(model)
       .filter((field) => !except.includes(field))
       .map((field) => `${alias}."${columnOf(field)}" AS "${field}"`)
