@@ -31,7 +31,7 @@ import { createServices } from "./services/index.js";
 import { ProgramIdCache } from "./services/program-ids.js";
 import { createStores } from "./stores/index.js";
 import { announceCommits } from "./events/announce-commits.js";
-import { operationKind } from "./operation-kind.js";
+import { operationKind, useParsedDocument, type ParsedDocumentContext } from "./operation-kind.js";
 import { changeEvents, type ChangeEvents } from "./events/change-events.js";
 
 export interface AppDeps {
@@ -146,19 +146,22 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
     batching: (config.batchLimit ?? 10) > 0 ? { limit: config.batchLimit ?? 10 } : false,
     logging: logger,
     graphiql: config.graphiql ? (request) => graphiqlOptions(request, graphiqlHeaders) : false,
-    context: async ({ request, params }): Promise<Context> => {
+    context: async (initial): Promise<Context> => {
+      const { request } = initial;
       const caller = gate.callerOf(request) ?? (await authenticate(db, request.headers, keys));
       const decision = await limiter.consume(caller.apiKeyId);
       rateLimits.set(request, decision);
       if (!decision.allowed) throw new RateLimited(decision.retryAfter);
       const requestId = requestIdOf(request);
       // Queries read from a replica when there are any; mutations and subscriptions stay on the primary.
-      const database = db.replicas && operationKind(params) === "query" ? await db.replicas.forReading(caller.workspaceId) : db;
+      const reads = operationKind(initial as ParsedDocumentContext, initial.params.operationName) === "query";
+      const database = db.replicas && reads ? await db.replicas.forReading(caller.workspaceId) : db;
       const { scope, services } = requestScope({ ...caller, requestId }, database);
       return { requestId, caller: scope.caller, db: scope.db, loaders: scope.loaders, services };
     },
     maskedErrors: errors.masking,
     plugins: [
+      useParsedDocument(),
       useCompiledExecution(),
       announceCommits(committed),
       useClientIntrospection(schema),

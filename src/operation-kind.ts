@@ -1,25 +1,26 @@
-import { getOperationAST, parse, type OperationTypeNode } from "graphql";
-import { BoundedMap } from "./bounded-map.js";
+import { getOperationAST, type DocumentNode, type OperationTypeNode } from "graphql";
+import type { Plugin } from "graphql-yoga";
 
-// Keyed by document and operation name; a client sends a handful of distinct documents, and an
-// attacker's endless new ones only push out the oldest.
-const kinds = new BoundedMap<string, OperationTypeNode | undefined>(1_000);
+/** What useParsedDocument adds to the context Yoga builds a request's own context from. */
+export interface ParsedDocumentContext {
+  parsedDocument?: DocumentNode;
+}
 
 /**
- * Whether a request is a query, a mutation or a subscription, before it runs: the context (and
- * with it the database a request reads from) is built before execution. Yoga has parsed and
- * validated the document by then; this parses it once more per distinct document.
+ * Keeps the document Yoga parsed (or took from its parser cache) for the context, which Yoga
+ * builds after parsing: the database a request reads from depends on its operation's kind.
  */
-export function operationKind(params: { query?: string; operationName?: string | null }): OperationTypeNode | undefined {
-  if (!params.query) return undefined;
-  const key = `${params.operationName ?? ""}\u0000${params.query}`;
-  if (kinds.has(key)) return kinds.get(key);
-  let kind: OperationTypeNode | undefined;
-  try {
-    kind = getOperationAST(parse(params.query, { noLocation: true }), params.operationName)?.operation;
-  } catch {
-    kind = undefined;
-  }
-  kinds.set(key, kind);
-  return kind;
+export function useParsedDocument(): Plugin<ParsedDocumentContext> {
+  return {
+    onParse:
+      ({ extendContext }) =>
+      ({ result }) => {
+        if (result && !(result instanceof Error)) extendContext({ parsedDocument: result });
+      },
+  };
+}
+
+/** Whether the request is a query, a mutation or a subscription; undefined before a document is parsed. */
+export function operationKind(context: ParsedDocumentContext, operationName: string | null | undefined): OperationTypeNode | undefined {
+  return context.parsedDocument && getOperationAST(context.parsedDocument, operationName)?.operation;
 }
