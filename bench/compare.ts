@@ -35,16 +35,18 @@ async function main() {
         const memory: [number[], number[]] = [[], []];
         for (let pair = 0; pair < PAIRS; pair++) {
           const rps: number[] = [];
+          const p99: number[] = [];
           for (const [i, system] of (pair % 2 ? [there, here] : [here, there]).entries()) {
             system.resetPeakMemory();
             await drive(system.port, load, connections, WARMUP);
             const figures = await drive(system.port, load, connections, DURATION);
             rps[system === here ? 0 : 1] = figures.rps;
+            p99[system === here ? 0 : 1] = figures.p99;
             memory[system === here ? 0 : 1].push(system.peakMemoryMiB());
             if (figures.errors) console.log(`  ${system.name}: ${figures.errors} errors (run ${i})`);
           }
           ratios.push(rps[0]! / rps[1]!);
-          console.log(`  ${scenario.name} c=${connections} pair ${pair + 1}: this ${rps[0]!.toFixed(0)} req/s, other ${rps[1]!.toFixed(0)} req/s, ${ratios.at(-1)!.toFixed(2)}×`);
+          console.log(`  ${scenario.name} c=${connections} pair ${pair + 1}: this ${rps[0]!.toFixed(0)} req/s (p99 ${p99[0]} ms), other ${rps[1]!.toFixed(0)} req/s (p99 ${p99[1]} ms), ${ratios.at(-1)!.toFixed(2)}×`);
         }
         console.log(
           `${scenario.name} c=${connections}: this ÷ other ${range(ratios, 2)} (median ${median(ratios).toFixed(2)}×); ` +

@@ -290,7 +290,7 @@ export function participantService(scope: RequestScope) {
     },
 
     enroll: async (input: EnrollInput, plan: ReadPlan) => readBack((await enrollParticipant(db, caller, input)).id, plan),
-    // Writes return nothing: their result is read back through the store, once.
+    // A write's result is read back through the store, once, unless the write's own row answers it.
     async update(which: ParticipantLookup, input: UpdateParticipantInput, expectedVersion: number | null | undefined, plan: ReadPlan) {
       const id = await idOf(which);
       const updated = await updateParticipant(db, scope.database, caller, id, input, expectedVersion);
