@@ -104,14 +104,19 @@ function drive(system: System, fixture: Fixture, body: Body, connections: number
   return measure(system.port, { path: "/graphql", headers: { authorization: `Bearer ${fixture.apiKey}` }, body: (i) => body(fixture, i, run) }, connections, seconds);
 }
 
+/** A write's statements once warm: the first request also looks its key (and program) up. */
 async function statements(system: System, fixture: Fixture, body: Body): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${system.port}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${fixture.apiKey}` },
-    body: body(fixture, 0, `count-${Date.now()}`),
-  });
-  await response.text();
-  return Number(response.headers.get("x-sql-statements"));
+  let count = 0;
+  for (const attempt of ["warm", "count"]) {
+    const response = await fetch(`http://127.0.0.1:${system.port}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${fixture.apiKey}` },
+      body: body(fixture, 0, `${attempt}-${Date.now()}`),
+    });
+    await response.text();
+    count = Number(response.headers.get("x-sql-statements"));
+  }
+  return count;
 }
 
 
