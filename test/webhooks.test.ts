@@ -155,23 +155,27 @@ describe("webhook endpoints", () => {
     });
     const shortWindow = { ...WEBHOOKS, retryHours: 1 / 3600 };
     // The suite's worker, with its 24-hour window, would race this one for the delivery and,
-    // winning, push its next attempt out by doubling intervals: only the impatient one works now.
+    // winning, push its next attempt out by doubling intervals: only the impatient one works
+    // (it looks for due deliveries itself), until the redelivery is done.
     await worker.stop();
     const impatient = await startWebhookWorker({ db: h.db, database: { kind: "pglite", dataDir: "memory://" }, webhooks: shortWindow, logger });
-    const { secret, endpoint: created } = await endpoint(tenant, { url: hook.url });
-    hook.useSecret(secret);
-    await createPerson(tenant);
-    const [failed] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "FAILED");
-    await impatient.stop();
-    worker = await startWebhookWorker({ db: h.db, database, webhooks: WEBHOOKS, logger });
-    expect(failed).toMatchObject({ status: "FAILED", lastStatusCode: 500 });
-    expect(failed.attempts).toBeGreaterThan(1);
-    healthy = true;
-    const redelivered = await gql(tenant, `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }`, { id: failed.id });
-    expect(redelivered.data!.redeliverWebhook.status).toBe("PENDING");
-    const [done] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "SUCCEEDED");
-    expect(done.status).toBe("SUCCEEDED");
-    await hook.close();
+    try {
+      const { secret, endpoint: created } = await endpoint(tenant, { url: hook.url });
+      hook.useSecret(secret);
+      await createPerson(tenant);
+      const [failed] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "FAILED");
+      expect(failed).toMatchObject({ status: "FAILED", lastStatusCode: 500 });
+      expect(failed.attempts).toBeGreaterThan(1);
+      healthy = true;
+      const redelivered = await gql(tenant, `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }`, { id: failed.id });
+      expect(redelivered.data!.redeliverWebhook.status).toBe("PENDING");
+      const [done] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "SUCCEEDED");
+      expect(done.status).toBe("SUCCEEDED");
+    } finally {
+      await impatient.stop();
+      worker = await startWebhookWorker({ db: h.db, database, webhooks: WEBHOOKS, logger });
+      await hook.close();
+    }
   });
 
   it("does not follow a redirect", async () => {
