@@ -178,6 +178,24 @@ describe("webhook endpoints", () => {
     }
   });
 
+  it("redelivers a delivered change through the suite's own worker (the job engine on PostgreSQL), with the same webhook-id", async () => {
+    const tenant = await h.workspace();
+    const hook = await receiver();
+    const { secret, endpoint: created } = await endpoint(tenant, { url: hook.url, entityTypes: ["PERSON"] });
+    hook.useSecret(secret);
+    await createPerson(tenant);
+    const [first] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "SUCCEEDED");
+    expect(first.status).toBe("SUCCEEDED");
+    const redelivered = await gql(tenant, `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }`, { id: first.id });
+    expect(redelivered.data!.redeliverWebhook.status).toBe("PENDING");
+    const [again] = await until(() => deliveries(tenant, created.id), (d) => d[0]?.status === "SUCCEEDED");
+    expect(again).toMatchObject({ id: first.id, status: "SUCCEEDED" });
+    expect(hook.received).toHaveLength(2);
+    expect(hook.received[1]!.headers["webhook-id"]).toBe(hook.received[0]!.headers["webhook-id"]);
+    expect(hook.received.every((r) => r.verified)).toBe(true);
+    await hook.close();
+  });
+
   it("does not follow a redirect", async () => {
     const tenant = await h.workspace();
     const elsewhere = await receiver();
