@@ -51,6 +51,9 @@ export function inDriverTransaction<T>(database: Database, caller: Caller, fn: (
 /** Every change to a row bumps its version (what `expectedVersion` guards) and updatedAt. */
 export const touched = () => ({ version: { increment: 1 }, updatedAt: new Date() });
 
+/** The same, as the SET list of a raw UPDATE. */
+export const touchedSql = () => Prisma.sql`version = version + 1, updated_at = ${new Date()}::timestamptz`;
+
 /**
  * Why a guarded update matched no row: the row was deleted under it (NOT_FOUND), or, with an
  * expected version, somebody changed it first (CONFLICT).

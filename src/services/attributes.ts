@@ -1,6 +1,5 @@
 import type { Caller } from "../auth/api-key.js";
 import { assertBucketAccess, mayUseBucket } from "../auth/api-key.js";
-import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, type SqlTx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { AttributeBucket } from "../generated/prisma/client.js";

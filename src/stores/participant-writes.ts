@@ -1,4 +1,4 @@
-import type { SqlTx } from "../db/transaction.js";
+import { touchedSql, type SqlTx } from "../db/transaction.js";
 import type { CustomFieldDefinition, Participant } from "../generated/prisma/client.js";
 import { jsonFields, selectFields } from "./columns.js";
 import { empty, join, sql } from "./sql.js";
@@ -39,7 +39,7 @@ export async function updateParticipantRow(
   expectedVersion: number | null | undefined,
   change: { externalId?: string | null; tags?: string[] },
 ): Promise<Participant | undefined> {
-  const sets = [sql`version = version + 1`, sql`updated_at = ${new Date()}::timestamptz`];
+  const sets = [touchedSql()];
   if (change.externalId !== undefined) sets.push(sql`external_id = ${change.externalId}::text`);
   if (change.tags !== undefined) sets.push(sql`tags = ${change.tags}::text[]`);
   const [row] = await tx.query<Participant>(sql`

@@ -1,4 +1,4 @@
-import type { SqlTx, Tx } from "../db/transaction.js";
+import { touchedSql, type SqlTx, type Tx } from "../db/transaction.js";
 import type { Person } from "../generated/prisma/client.js";
 import { selectFields } from "./columns.js";
 import { writeIdentities } from "./bulk-writes.js";
@@ -30,7 +30,7 @@ export async function changeTags(
  */
 export async function touchPerson(tx: SqlTx, workspaceId: string, id: string): Promise<Person | undefined> {
   const [person] = await tx.query<Person>(sql`
-    UPDATE person SET version = version + 1, updated_at = ${new Date()}::timestamptz
+    UPDATE person SET ${touchedSql()}
     WHERE workspace_id = ${workspaceId}::uuid AND id = ${id}::uuid
     RETURNING ${selectFields("Person", "person")}`);
   return person;
