@@ -10,6 +10,7 @@ import { createRateLimiter, rateLimitHeaders, type RateLimitDecision, type RateL
 import { ScopedClients } from "./auth/tenant-scope.js";
 import { compatApi } from "./compat/index.js";
 import { useCompiledExecution } from "./compiled-execution.js";
+import { useDirectReads } from "./direct/plugin.js";
 import { DEFAULT_API_KEY_CACHE_SECONDS, DEFAULT_WEBHOOKS, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { currentTally } from "./db/statement-counter.js";
@@ -20,7 +21,7 @@ import { landing } from "./landing.js";
 import { DEFAULT_LIMITS, queryLimitPlugins } from "./limits.js";
 import { createLoaders } from "./loaders/index.js";
 import type { Logger } from "./logger.js";
-import { boundedMetrics } from "./metrics.js";
+import { boundedMetrics, directReadCounter } from "./metrics.js";
 import { automaticPersistedQueries, memoryQueryStore, trustedDocuments, type QueryStore } from "./persisted-queries.js";
 import { requestGate } from "./request-gate.js";
 import { carryRequestId, requestIdOf } from "./request-id.js";
@@ -37,7 +38,7 @@ import { changeEvents, type ChangeEvents } from "./events/change-events.js";
 export interface AppDeps {
   db: Database;
   config: Pick<Config, "graphiql"> &
-    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader" | "webhooks" | "apiKeyCacheSeconds">>;
+    Partial<Pick<Config, "persistedOperations" | "batchLimit" | "limits" | "federatedTracing" | "sqlStatementsHeader" | "directReads" | "webhooks" | "apiKeyCacheSeconds">>;
   logger: Logger;
   /** Requests per minute per key; by default an in-process limiter at the spec's 600/minute. */
   rateLimiter?: RateLimiter;
@@ -163,6 +164,8 @@ export function createApp({ db, config, logger, graphiqlHeaders, rateLimiter, qu
     plugins: [
       useParsedDocument(),
       useCompiledExecution(),
+      // After it: a read it cannot answer runs compiled.
+      ...(config.directReads === false ? [] : [useDirectReads(directReadCounter(registry))]),
       announceCommits(committed),
       useClientIntrospection(schema),
       requestIdPlugin(logger, { sqlStatementsHeader: config.sqlStatementsHeader ?? false }),

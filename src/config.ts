@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   FEDERATED_TRACING: z.stringbool().default(false),
   INTROSPECTION: z.stringbool().default(true),
   SQL_STATEMENTS_HEADER: z.stringbool().default(false),
+  DIRECT_READS: z.stringbool().default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   MAX_DEPTH: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxDepth),
   MAX_COST: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxCost),
@@ -81,6 +82,8 @@ export interface Config {
   federatedTracing: boolean;
   /** X-SQL-Statements on every response: a diagnostic for benchmarks, off by default. */
   sqlStatementsHeader: boolean;
+  /** Participant reads answered with PostgreSQL's JSON text as it is (src/direct); on by default. */
+  directReads: boolean;
   /** How long a stopping server waits for the requests in flight. */
   shutdownTimeoutMs: number;
   limits: QueryLimits;
@@ -131,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchLimit: e.BATCH_LIMIT,
     federatedTracing: e.FEDERATED_TRACING,
     sqlStatementsHeader: e.SQL_STATEMENTS_HEADER,
+    directReads: e.DIRECT_READS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     limits: {
       ...DEFAULT_LIMITS,

@@ -1,5 +1,5 @@
 import { createHistogram, type PrometheusTracingPluginConfig } from "@graphql-yoga/plugin-prometheus";
-import type { Registry } from "prom-client";
+import { Counter, type Registry } from "prom-client";
 
 // Every label value comes from a small fixed set: a label taken from the request (its URL, an
 // operation name, an error path) would let any caller, even one without a key, add series
@@ -37,4 +37,14 @@ export function boundedMetrics(registry: Registry): Pick<PrometheusTracingPlugin
       }),
     },
   };
+}
+
+/** Reads a direct plan was made for, by who answered them: the plan, or ordinary execution. */
+export function directReadCounter(registry: Registry): Counter<"answeredBy"> {
+  return new Counter({
+    name: "participant_graph_direct_reads_total",
+    help: "Participant reads with a direct plan, by what answered them (direct: PostgreSQL's JSON as it is; resolvers: ordinary execution)",
+    labelNames: ["answeredBy"],
+    registers: [registry],
+  });
 }

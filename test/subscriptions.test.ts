@@ -9,7 +9,7 @@ import { createApp, type App } from "../src/app.js";
 import { createRateLimiter } from "../src/auth/rate-limit.js";
 import { changeEvents, type ChangeEvents } from "../src/events/change-events.js";
 import { serveGraphqlWs } from "../src/graphql-ws.js";
-import { createPerson } from "./support/fixtures.js";
+import { createPerson, createProgram, enroll } from "./support/fixtures.js";
 import { createHarness, type Harness, type Tenant } from "./support/harness.js";
 import { REDIS_URL, redisAnswers } from "./support/redis.js";
 
@@ -82,6 +82,20 @@ function sseClient(url: string, key: string) {
 }
 
 const since = async (tenant: Tenant) => (await tenant.ok(`{ changes(first: 100) { pageInfo { endCursor } } }`)).changes.pageInfo.endCursor;
+
+describe("queries over graphql-ws", () => {
+  it("answers a participant page as over HTTP (never the direct reads' placeholder, which only HTTP writes out)", async () => {
+    const { url } = await instance(changeEvents());
+    const tenant = await h.workspace();
+    const program = await createProgram(tenant, [{ key: "size", type: "TEXT" }]);
+    const participant = await enroll(tenant, program.key, { customFields: [{ key: "size", value: "M" }] });
+    const query = `query($key: String!) { participants(programKey: $key, first: 5) { edges { node { id customFields { key value } } } } }`;
+    const answer = collect((sink) => wsClient(url, tenant.adminKey).subscribe({ query, variables: { key: program.key } }, sink), 1);
+    expect(await within(answer.done, 10_000)).toBe(true);
+    expect(answer.received[0]).toEqual(await tenant.gql(query, { key: program.key }).then((r) => ({ data: r.data })));
+    expect(answer.received[0].data.participants.edges[0].node).toEqual({ id: participant.id, customFields: [{ key: "size", value: "M" }] });
+  });
+});
 
 describe("Subscription.changes", () => {
   it("over graphql-ws: live changes after commit, and a replay from a cursor first", async () => {

@@ -25,7 +25,7 @@ function customFieldValues(p: ParticipantRow): CustomFieldValueShape[] {
 }
 
 /** Participant fields that read through to the person, by the person's field they read. */
-const READ_THROUGH = ["email", "phone", "firstName", "lastName", "displayName"] as const;
+export const READ_THROUGH = ["email", "phone", "firstName", "lastName", "displayName"] as const;
 
 // The store joins the person's selected fields into every participant it reads.
 const personField =

@@ -109,8 +109,9 @@ export function parseCustomValue(def: Definition, input: unknown, lenient = fals
   }
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
-const dateTimeFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+/** How dates are shown; the direct reads build their SQL formatting from these same formatters. */
+export const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+export const dateTimeFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 /** The human form of a stored value: option labels, formatted dates, the text itself. */
 export function displayValue(def: Definition, value: unknown): string | null {

@@ -41,7 +41,8 @@ type Where = Record<string, unknown>;
 /** A cursor read back: the sort value of the last row seen (a Date for dates) and its id. */
 export type DecodedCursor = [value: Date | string | number | null, id: string];
 
-function nest(path: string[], leaf: unknown): Where {
+/** `{ a: { b: leaf } }` for the path a.b. */
+export function nest(path: string[], leaf: unknown): Where {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as Where;
 }
 

@@ -9,11 +9,11 @@ import { mergeParticipantAttributes } from "../stores/attribute-writes.js";
 import { writeCustomValues } from "../stores/custom-value-writes.js";
 import { participantExists, participantExternalIdTaken, participantToChange, updateParticipantRow } from "../stores/participant-writes.js";
 import type { FilterInput } from "../stores/filters.js";
-import type { ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
+import type { JsonNode, JsonRow, ParticipantCriteria, ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
 import { optionalAttributePatch } from "./attributes.js";
 import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
-import { keysetPageBy, type Page, type PageArgs } from "./pagination.js";
+import { keysetPageBy, type DecodedCursor, type Page, type PageArgs, type SortSpec } from "./pagination.js";
 import { changeTagsWithin, checkPersonInput, findPerson, type PersonInput, savePersonIn, statusChange, updatePersonIn } from "./person.js";
 import { profileChanges, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
 import type { EnrollParticipantFields, UpdateParticipantFields } from "../schema/participant.js";
@@ -210,19 +210,30 @@ export function participantService(scope: RequestScope) {
     return row;
   };
 
-  /** One page of a program's or a person's participants, filtered and ordered. */
-  function page(of: ParticipantScope, args: ListArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
+  /** One page of a program's or a person's participants, filtered and ordered, read by `read`. */
+  function pageBy<T extends { id: string }>(
+    of: ParticipantScope,
+    args: ListArgs,
+    read: (criteria: ParticipantCriteria, window: { sort: SortSpec; after?: DecodedCursor; take: number }) => Promise<T[]>,
+  ): Promise<Page<T>> {
     const sort = sortOf(PARTICIPANT_SORTS, args.orderBy ?? { field: "SERIAL_NUMBER", direction: "ASC" });
     // Checked (and a bad filter refused) once, even when no row is asked for.
     const criteria = stores.participants.criteria(of, args.filter, caller);
-    // The person's field the page is sorted by is read with the rows.
-    const personFields = sort.path[0] === "person" && plan.personFields ? [...plan.personFields, ...sort.path.slice(1)] : plan.personFields;
     return keysetPageBy(
       args,
       sort,
-      (take, after, order) => stores.participants.page(criteria, { sort: order, after, take, plan: { ...plan, personFields } }),
+      (take, after, order) => read(criteria, { sort: order, after, take }),
       () => stores.participants.count(criteria),
     );
+  }
+
+  function page(of: ParticipantScope, args: ListArgs, plan: ReadPlan): Promise<Page<ParticipantRow>> {
+    return pageBy(of, args, (criteria, window) => {
+      // The person's field the page is sorted by is read with the rows.
+      const path = window.sort.path;
+      const personFields = path[0] === "person" && plan.personFields ? [...plan.personFields, ...path.slice(1)] : plan.personFields;
+      return stores.participants.page(criteria, { ...window, plan: { ...plan, personFields } });
+    });
   }
 
   /** A lookup as a store key: by id, or the program's key resolved to its id (cached) with a serial number or external id. */
@@ -252,6 +263,19 @@ export function participantService(scope: RequestScope) {
   }
 
   return {
+    /** Participants as JSON text, in the shape a client selected (src/direct): the same look-ups and pages. */
+    json: {
+      async find(args: ParticipantLookup, node: JsonNode): Promise<JsonRow | null> {
+        const key = await keyOf(args);
+        const [row] = key ? await stores.participants.findJson("id" in key ? { ids: [key.id] } : key, node) : [];
+        return row ?? null;
+      },
+      async ofProgramKey(key: string, args: ListArgs, node: JsonNode): Promise<Page<JsonRow>> {
+        const program = await programId(key);
+        return program ? pageBy({ programId: program }, args, (criteria, window) => stores.participants.pageJson(criteria, { ...window, node })) : EMPTY_PAGE;
+      },
+    },
+
     /** By `id`, or `programKey` with `serialNumber`, or `programKey` with `externalId`; null when none. */
     async find(args: ParticipantLookup, plan: ReadPlan): Promise<ParticipantRow | null> {
       const key = await keyOf(args);

@@ -1,7 +1,7 @@
 import type { Caller } from "../auth/api-key.js";
 import type { Database } from "../db/client.js";
 import type { CustomFieldDefinition, Participant, Person } from "../generated/prisma/client.js";
-import type { DecodedCursor, SortSpec } from "../services/pagination.js";
+import { nest, type DecodedCursor, type SortSpec } from "../services/pagination.js";
 import { jsonFields } from "./columns.js";
 import { participantConditions, type FilterInput } from "./filters.js";
 import { and, empty, raw, rows, sql, type Sql } from "./sql.js";
@@ -46,13 +46,36 @@ export interface ParticipantCriteria {
   conditions: Sql[];
 }
 
+/**
+ * A participant written as JSON text by PostgreSQL, as the client selected it (src/direct): the
+ * text, over `p` and `pe`, and the joins it needs; `unusual` is true for a row whose text could
+ * differ from what the resolvers would write.
+ */
+export interface JsonNode {
+  json: Sql;
+  unusual: Sql;
+  joins: Sql;
+}
+
+/** A participant as JSON text, with its id and the value it is sorted by (at the sort's path, for cursors). */
+export interface JsonRow {
+  id: string;
+  json: string;
+  unusual: boolean;
+}
+
+type Window = { sort: SortSpec; after?: DecodedCursor; take: number };
+
 export interface ParticipantStore {
   /** Refuses a bad filter (BAD_USER_INPUT with its path) before any row is read. */
   criteria(scope: ParticipantScope, filter: FilterInput | null | undefined, caller: Caller): ParticipantCriteria;
-  page(criteria: ParticipantCriteria, page: { sort: SortSpec; after?: DecodedCursor; take: number; plan: ReadPlan }): Promise<ParticipantRow[]>;
+  page(criteria: ParticipantCriteria, page: Window & { plan: ReadPlan }): Promise<ParticipantRow[]>;
+  /** The same page with each row as JSON text. */
+  pageJson(criteria: ParticipantCriteria, page: Window & { node: JsonNode }): Promise<JsonRow[]>;
   count(criteria: ParticipantCriteria): Promise<number>;
   /** Participants by what identifies them, in no particular order. */
   find(key: ParticipantKey, plan: ReadPlan): Promise<ParticipantRow[]>;
+  findJson(key: ParticipantKey, node: JsonNode): Promise<JsonRow[]>;
 }
 
 /** One stored value as a JSON array, `[value]` or `[value, updatedAt]`. */
@@ -108,6 +131,13 @@ function afterSql(sort: SortSpec, [value, id]: DecodedCursor): Sql {
  */
 export function participantStore(db: Database, workspaceId: string): ParticipantStore {
   const within = (conditions: Sql[]) => sql`p.workspace_id = ${workspaceId}::uuid AND ${and(conditions)}`;
+  // The rows are chosen on ids alone, then each is joined back and built: the JSON of a row is
+  // never computed for rows the LIMIT drops. The limit is part of the text (a bounded number of
+  // texts), which lets PostgreSQL reuse one plan for each.
+  const chosen = (conditions: Sql[], orderBy: Sql, limit: number | undefined) =>
+    sql`(SELECT p.id FROM participant p JOIN person pe ON pe.id = p.person_id WHERE ${within(conditions)}
+         ORDER BY ${orderBy}${limit === undefined ? empty : raw(` LIMIT ${Math.trunc(limit)}`)}) chosen
+       JOIN participant p ON p.id = chosen.id JOIN person pe ON pe.id = p.person_id`;
 
   async function read(conditions: Sql[], orderBy: Sql, limit: number | undefined, plan: ReadPlan): Promise<ParticipantRow[]> {
     const { customFields, valueTimes = true, personFields } = plan;
@@ -122,28 +152,38 @@ export function participantStore(db: Database, workspaceId: string): Participant
       ? sql`(SELECT json_agg(json_build_object(${DEFINITION}) ORDER BY ${DEFINITION_ORDER})
           FROM custom_field_definition d WHERE d.workspace_id = ${workspaceId}::uuid AND d.program_id = ANY(array_agg(p.program_id)))`
       : sql`NULL`;
-    // The rows are chosen on ids alone, then each is joined back and built: the JSON of a row is
-    // never computed for rows the LIMIT drops. The limit is part of the text (a bounded number of
-    // texts), which lets PostgreSQL reuse one plan for each.
     const [{ doc }] = await rows<{ doc: string }>(
       db,
       sql`SELECT json_build_object(
           'rows', coalesce(json_agg(json_build_object(${PARTICIPANT}, 'person', json_build_object(${personSql(personFields)})${values}) ORDER BY ${orderBy}), '[]'),
           'definitions', ${definitions}
         )::text AS doc
-        FROM (SELECT p.id FROM participant p JOIN person pe ON pe.id = p.person_id WHERE ${within(conditions)}
-              ORDER BY ${orderBy}${limit === undefined ? empty : raw(` LIMIT ${Math.trunc(limit)}`)}) chosen
-        JOIN participant p ON p.id = chosen.id JOIN person pe ON pe.id = p.person_id`,
+        FROM ${chosen(conditions, orderBy, limit)}`,
     );
     const parsed = JSON.parse(doc) as { rows: ParticipantRow[]; definitions: CustomFieldDefinition[] | null };
     if (customFields) attachDefinitions(parsed.rows, parsed.definitions ?? []);
     return parsed.rows;
   }
 
+  /** Rows in order, each its JSON text: nothing is parsed but the ids and sort values. */
+  async function readJson(conditions: Sql[], orderBy: Sql, limit: number | undefined, node: JsonNode, sort?: SortSpec): Promise<JsonRow[]> {
+    const found = await rows<JsonRow & { sort: unknown }>(
+      db,
+      sql`SELECT p.id, ${sort ? sql`to_json(${raw(sort.column!)})` : sql`NULL::json`} AS sort, ${node.unusual} AS unusual, ${node.json} AS json
+        FROM ${chosen(conditions, orderBy, limit)} ${node.joins} ORDER BY ${orderBy}`,
+    );
+    if (!sort) return found;
+    return found.map(({ sort: value, ...row }) => Object.assign(row, nest(sort.path, value)));
+  }
+
+  const after = (conditions: Sql[], window: Window) => (window.after ? [...conditions, afterSql(window.sort, window.after)] : conditions);
+  const findLimit = (key: ParticipantKey) => ("ids" in key || "personIds" in key ? undefined : 1);
+  const CREATION = raw("p.created_at, p.id");
+
   return {
     criteria: (scope, filter, caller) => ({ conditions: [scopeSql(scope), ...participantConditions(filter, caller)] }),
-    page: ({ conditions }, { sort, after, take, plan }) =>
-      read(after ? [...conditions, afterSql(sort, after)] : conditions, orderSql(sort), take, plan),
+    page: ({ conditions }, window) => read(after(conditions, window), orderSql(window.sort), window.take, window.plan),
+    pageJson: ({ conditions }, window) => readJson(after(conditions, window), orderSql(window.sort), window.take, window.node, window.sort),
     async count({ conditions }) {
       const [{ n }] = await rows<{ n: number }>(
         db,
@@ -151,7 +191,8 @@ export function participantStore(db: Database, workspaceId: string): Participant
       );
       return n;
     },
-    find: (key, plan) => read([scopeSql(key)], raw("p.created_at, p.id"), "ids" in key || "personIds" in key ? undefined : 1, plan),
+    find: (key, plan) => read([scopeSql(key)], CREATION, findLimit(key), plan),
+    findJson: (key, node) => readJson([scopeSql(key)], CREATION, findLimit(key), node),
   };
 }
 

@@ -1,0 +1,151 @@
+import { getNullableType, isEnumType, isListType, isObjectType, isScalarType, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLOutputType, type GraphQLSchema } from "graphql";
+import { READ_THROUGH } from "../schema/participant.js";
+import { columnOf, fieldsOf } from "../stores/columns.js";
+import type { JsonNode } from "../stores/participant-store.js";
+import { empty, join, raw, sql, type Sql } from "../stores/sql.js";
+import { displaySql } from "./display-sql.js";
+import { childrenOf, hasArguments, type Selected } from "./selection.js";
+
+const THROUGH_PERSON = new Set<string>(READ_THROUGH);
+const ISO_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+type Fragments = Record<string, FragmentDefinitionNode>;
+/** A response's JSON text as pieces: literal JSON text, or SQL that yields JSON text. */
+type Piece = string | Sql;
+
+/**
+ * The SQL that writes a participant as JSON text exactly as the resolvers would answer the
+ * selection (values of the JSON scalars aside: PostgreSQL spaces their text differently, with
+ * the same meaning); undefined when the selection asks for anything this does not know to write.
+ */
+export function participantJson(schema: GraphQLSchema, selection: Selected[], fragments: Fragments): JsonNode | undefined {
+  const participant = schema.getType("Participant") as GraphQLObjectType;
+  const person = schema.getType("Person") as GraphQLObjectType;
+  const value = schema.getType("CustomFieldValue") as GraphQLObjectType;
+  let customFields: Selected | undefined;
+  const pieces = objectPieces(participant, selection, (field, selected) => {
+    if (THROUGH_PERSON.has(field.name)) return scalarJson(field.type, raw(`pe."${columnOf(field.name)}"`));
+    if (field.name === "attributes") return sql`coalesce(p.attributes, '{}'::jsonb)::text`;
+    if (field.name === "person") {
+      const fields = childrenOf(selected, person.name, fragments);
+      const pieces = fields && objectPieces(person, fields, (f) => columnJson(f, "Person", "pe"));
+      return pieces && objectSql(pieces);
+    }
+    if (field.name === "customFields" && !customFields) {
+      customFields = selected;
+      return sql`cf.items`;
+    }
+    return columnJson(field, "Participant", "p");
+  });
+  if (!pieces) return undefined;
+  if (!customFields) return { json: objectSql(pieces), unusual: sql`false`, joins: empty };
+  const itemFields = childrenOf(customFields, value.name, fragments);
+  const display = displaySql();
+  const items =
+    itemFields &&
+    objectPieces(value, itemFields, (field) => {
+      switch (field.name) {
+        case "key":
+          return sql`to_json(d.key)::text`;
+        case "value":
+          return sql`coalesce(v.value::text, 'null')`;
+        case "updatedAt":
+          return timeJson(sql`v.updated_at`);
+        case "displayValue":
+          return display && sql`coalesce(to_json(${display})::text, 'null')`;
+      }
+      return undefined;
+    });
+  if (!items) return undefined;
+  const displayed = itemFields.some((f) => f.name === "displayValue");
+  // A value whose display PostgreSQL cannot write as JavaScript would: the row is left to the resolvers.
+  const unusual = displayed ? sql`coalesce(bool_or(v.value IS NOT NULL AND jsonb_typeof(v.value) <> 'null' AND ${display!} IS NULL), false)` : sql`false`;
+  return {
+    json: objectSql(pieces),
+    unusual: sql`cf.unusual`,
+    // Every non-archived field of the program, in definition order, with its value or null.
+    joins: sql`LEFT JOIN LATERAL (
+        SELECT '[' || coalesce(string_agg(${objectSql(items)}, ',' ORDER BY d.created_at, d.key), '') || ']' AS items, ${unusual} AS unusual
+        FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
+        WHERE d.program_id = p.program_id AND NOT d.archived) cf ON true`,
+  };
+}
+
+/**
+ * An object's pieces, field by field in response order; `valueOf` writes each field's value,
+ * or refuses it (undefined). Fields with arguments are refused.
+ */
+export function objectPieces(
+  type: GraphQLObjectType,
+  selection: Selected[],
+  valueOf: (field: GraphQLField<unknown, unknown>, selected: Selected) => Piece | undefined,
+): Piece[] | undefined {
+  const pieces: Piece[] = [];
+  for (const selected of selection) {
+    pieces.push(`${pieces.length ? "," : "{"}${JSON.stringify(selected.key)}:`);
+    if (selected.name === "__typename") {
+      pieces.push(JSON.stringify(type.name));
+      continue;
+    }
+    const field = type.getFields()[selected.name];
+    const value = field && !hasArguments(selected) ? valueOf(field, selected) : undefined;
+    if (value === undefined) return undefined;
+    pieces.push(value);
+  }
+  pieces.push(pieces.length ? "}" : "{}");
+  return pieces;
+}
+
+/** The pieces as one SQL text expression; literal text goes as parameters (keys are the client's aliases). */
+function objectSql(pieces: Piece[]): Sql {
+  const merged: Sql[] = [];
+  let text = "";
+  for (const piece of pieces) {
+    if (typeof piece === "string") text += piece;
+    else {
+      if (text) merged.push(sql`${text}::text`);
+      merged.push(sql`(${piece})`);
+      text = "";
+    }
+  }
+  if (text) merged.push(sql`${text}::text`);
+  return sql`(${join(merged, " || ")})`;
+}
+
+/** A field a resolver exposes unchanged from a column of `model` (Pothos records which). */
+function columnJson(field: GraphQLField<unknown, unknown>, model: string, alias: string): Sql | undefined {
+  const exposed = (field.extensions as { pothosExposedField?: string } | undefined)?.pothosExposedField;
+  if (exposed !== field.name || !fieldsOf(model).includes(exposed)) return undefined;
+  return scalarJson(field.type, raw(`${alias}."${columnOf(exposed)}"`));
+}
+
+/** A column's value as the field's type serialises it, in JSON. */
+function scalarJson(type: GraphQLOutputType, column: Sql): Sql | undefined {
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    const item = getNullableType(nullable.ofType);
+    return isScalarType(item) && item.name === "String" ? sql`coalesce(to_json(${column})::text, 'null')` : undefined;
+  }
+  // An enum of the database's own values (its names are its values).
+  if (isEnumType(nullable)) return nullable.getValues().every((v) => v.value === v.name) ? sql`coalesce(to_json(${column})::text, 'null')` : undefined;
+  if (isObjectType(nullable)) return undefined;
+  switch (nullable.name) {
+    case "ID":
+    case "String":
+      return sql`coalesce(to_json(${column})::text, 'null')`;
+    case "Int":
+    case "Boolean":
+      return sql`coalesce(${column}::text, 'null')`;
+    case "DateTime":
+      return timeJson(column);
+    case "JSON":
+    case "JSONObject":
+      return sql`coalesce(${column}::text, 'null')`;
+  }
+  return undefined;
+}
+
+/** A timestamp as the DateTime scalar writes it: ISO 8601 in UTC with milliseconds. */
+function timeJson(column: Sql): Sql {
+  return sql`coalesce('"' || to_char(${column} AT TIME ZONE 'UTC', ${raw(ISO_TIME)}) || '"', 'null')`;
+}
