@@ -65,6 +65,11 @@ function openPostgres(url: string, poolSize: number): Database {
     max: poolSize,
     // Fail fast instead of queueing forever when the server is gone.
     connectionTimeoutMillis: 5_000,
+    // PostgreSQL compiles a statement its planner thinks costly to machine code first: 40 ms for
+    // a page of participants written as JSON, whose cost the planner overestimates a hundredfold
+    // (every set-returning function is taken for 100 rows), then again on every execution.
+    // The statements here are short: compiling never pays.
+    options: "-c jit=off",
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});

@@ -46,28 +46,30 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
     objectPieces(value, itemFields, (field) => {
       switch (field.name) {
         case "key":
-          return sql`to_json(d.key)::text`;
+          return sql`to_json(x.key)::text`;
         case "value":
-          return sql`coalesce(v.value::text, 'null')`;
+          return sql`coalesce(x.value::text, 'null')`;
         case "updatedAt":
-          return timeJson(sql`v.updated_at`);
+          return timeJson(sql`x.updated_at`);
         case "displayValue":
-          return display && sql`coalesce(to_json(${display})::text, 'null')`;
+          return display && sql`coalesce(to_json(x.display)::text, 'null')`;
       }
       return undefined;
     });
   if (!items) return undefined;
   const displayed = itemFields.some((f) => f.name === "displayValue");
-  // A value whose display PostgreSQL cannot write as JavaScript would: the row is left to the resolvers.
-  const unusual = displayed ? sql`coalesce(bool_or(v.value IS NOT NULL AND jsonb_typeof(v.value) <> 'null' AND ${display!} IS NULL), false)` : sql`false`;
   return {
     json: objectSql(pieces),
     unusual: sql`cf.unusual`,
-    // Every non-archived field of the program, in definition order, with its value or null.
+    // Every non-archived field of the program, in definition order, with its value or null. A
+    // value whose display PostgreSQL cannot write as JavaScript would (display NULL) makes the
+    // row unusual: it is left to the resolvers. OFFSET 0 keeps the display computed once a value.
     joins: sql`LEFT JOIN LATERAL (
-        SELECT '[' || coalesce(string_agg(${objectSql(items)}, ',' ORDER BY d.created_at, d.key), '') || ']' AS items, ${unusual} AS unusual
-        FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
-        WHERE d.program_id = p.program_id AND NOT d.archived) cf ON true`,
+        SELECT '[' || coalesce(string_agg(${objectSql(items)}, ',' ORDER BY x.created_at, x.key), '') || ']' AS items,
+          ${displayed ? sql`coalesce(bool_or(x.value IS NOT NULL AND jsonb_typeof(x.value) <> 'null' AND x.display IS NULL), false)` : sql`false`} AS unusual
+        FROM (SELECT d.key, d.created_at, v.value, v.updated_at, ${displayed ? display! : sql`NULL::text`} AS display
+              FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
+              WHERE d.program_id = p.program_id AND NOT d.archived OFFSET 0) x) cf ON true`,
   };
 }
 
