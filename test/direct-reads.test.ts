@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
 import { createRateLimiter } from "../src/auth/rate-limit.js";
 import { createProgram, enroll, PARTICIPANT_FIELDS } from "./support/fixtures.js";
-import { createHarness, type Harness, type Tenant } from "./support/harness.js";
+import { createHarness, databaseKind, type Harness, type Tenant } from "./support/harness.js";
 
 // Participant reads answered with PostgreSQL's JSON text as it is (src/direct) must answer
 // exactly what ordinary execution answers: the same keys in the same order and the same values.
@@ -221,6 +221,10 @@ describe("direct participant reads", () => {
     const theirs = await other.gql(LIST, { key: program.key, first: 10 });
     expect(theirs.data?.participants.edges).toEqual([]);
     expect((await other.gql(`{ participant(id: "${ids[0]}") { id } }`)).data?.participant).toBeNull();
+  });
+
+  it.runIf(databaseKind === "postgres")("run on connections without PostgreSQL's JIT (it compiled a page's statement for 40 ms)", async () => {
+    expect(await h.db.query("SHOW jit", [])).toEqual([{ jit: "off" }]);
   });
 
   it("answer GET requests and batches, with the content type the client accepts", async () => {
