@@ -9,41 +9,41 @@ import { join, raw, sql, type Sql } from "../stores/sql.js";
  * display could differ (an unexpected type, a number JavaScript prints with an exponent, a year
  * before 1000) the expression is NULL: the caller answers that page the ordinary way.
  *
- * `v` is the custom_field_value row (possibly absent), `d` its definition.
+ * It reads columns of `y` computed once a value: `type` and `options` of the definition, the stored `value` (NULL when unset), its `text`
+ * (`value #>> '{}'`) and `kind` (`jsonb_typeof`).
  */
 export function displaySql(): Sql | undefined {
   const date = dateSql(dateFormat, "");
   const dateTime = dateSql(dateTimeFormat, " UTC");
   if (!date || !dateTime) return undefined;
-  const text = sql`(v.value #>> '{}')`;
-  const typed = (type: string, then: Sql) => sql`CASE WHEN jsonb_typeof(v.value) = ${type} THEN ${then} END`;
+  const typed = (kind: string, then: Sql) => sql`CASE WHEN y.kind = ${kind} THEN ${then} END`;
+  // Stored dates passed custom-value.ts's checks (YYYY-MM-DD; date-times as toISOString writes
+  // them): their shape is checked only to leave years before 1000 (Intl writes those otherwise)
+  // to the resolvers. A value that is no date at all fails its casts, and the resolvers answer.
   return sql`CASE
-    WHEN v.value IS NULL OR jsonb_typeof(v.value) = 'null' THEN NULL
-    WHEN d.type = 'SELECT' THEN ${typed("string", labelOf(sql`v.value`))}
-    WHEN d.type = 'MULTI_SELECT' THEN ${typed(
+    WHEN y.value IS NULL OR y.kind = 'null' THEN NULL
+    WHEN y.type IN ('TEXT', 'EMAIL', 'URL') THEN ${typed("string", sql`y.text`)}
+    WHEN y.type = 'SELECT' THEN ${typed("string", sql`coalesce(${labelOf(sql`y.value`)}, y.text)`)}
+    WHEN y.type = 'MULTI_SELECT' THEN ${typed(
       "array",
-      sql`(SELECT CASE WHEN bool_and(jsonb_typeof(e) = 'string') IS NOT FALSE THEN coalesce(string_agg(${labelOf(sql`e`)}, ', ' ORDER BY n), '') END
-        FROM jsonb_array_elements(v.value) WITH ORDINALITY AS x(e, n))`,
+      sql`(SELECT CASE WHEN bool_and(jsonb_typeof(e) = 'string') IS NOT FALSE THEN coalesce(string_agg(coalesce(${labelOf(sql`e`)}, e #>> '{}'), ', ' ORDER BY n), '') END
+        FROM jsonb_array_elements(y.value) WITH ORDINALITY AS el(e, n))`,
     )}
-    WHEN d.type = 'BOOLEAN' THEN ${typed("boolean", sql`CASE WHEN v.value = 'true'::jsonb THEN 'Yes' ELSE 'No' END`)}
-    WHEN d.type = 'DATE' THEN ${typed("string", sql`CASE WHEN ${text} ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-[0-3][0-9]$' THEN ${date} END`)}
-    WHEN d.type = 'DATETIME' THEN ${typed(
-      "string",
-      sql`CASE WHEN ${text} ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9][.][0-9]{3}Z$' THEN ${dateTime} END`,
-    )}
-    WHEN d.type = 'NUMBER' THEN ${typed(
+    WHEN y.type = 'BOOLEAN' THEN ${typed("boolean", sql`CASE WHEN y.value = 'true'::jsonb THEN 'Yes' ELSE 'No' END`)}
+    WHEN y.type = 'DATE' THEN ${typed("string", sql`CASE WHEN y.text LIKE '____-__-__' AND y.text >= '1000' THEN ${date} END`)}
+    WHEN y.type = 'DATETIME' THEN ${typed("string", sql`CASE WHEN y.text LIKE '____-__-__T__:__:__.___Z' AND y.text >= '1000' THEN ${dateTime} END`)}
+    WHEN y.type = 'NUMBER' THEN ${typed(
       "number",
       // JavaScript writes numbers from 1e21 up, and below 1e-6, with an exponent; PostgreSQL never does.
-      sql`CASE WHEN (v.value)::numeric = 0 OR abs((v.value)::numeric) >= 0.000001 AND abs((v.value)::numeric) < 1e21 THEN ${text} END`,
+      sql`CASE WHEN y.value::numeric = 0 OR abs(y.value::numeric) >= 0.000001 AND abs(y.value::numeric) < 1e21 THEN y.text END`,
     )}
-    ELSE ${typed("string", text)}
   END`;
 }
 
-/** An option's label by its value (the first option with it), or the value itself: `labelOf` in custom-value.ts. */
+/** An option's label by its value (the first option with it), as `labelOf` in custom-value.ts finds it; NULL when none. */
 function labelOf(value: Sql): Sql {
-  return sql`coalesce((SELECT o ->> 'label' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(d.options) = 'array' THEN d.options ELSE '[]'::jsonb END)
-    WITH ORDINALITY AS opt(o, n) WHERE o -> 'value' = ${value} ORDER BY n LIMIT 1), ${value} #>> '{}')`;
+  return sql`(SELECT o ->> 'label' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(y.options) = 'array' THEN y.options ELSE '[]'::jsonb END)
+    WITH ORDINALITY AS opt(o, n) WHERE o -> 'value' = ${value} ORDER BY n LIMIT 1)`;
 }
 
 // A moment whose every part tells its form apart: day 5 (5 or 05), hour 3 (3 or 03), minute 7.
@@ -54,8 +54,7 @@ const PROBE = new Date(Date.UTC(2026, 8, 5, 3, 7));
  * 1000) as `format` does, then `suffix`; undefined when a part's form is not one this knows.
  */
 function dateSql(format: Intl.DateTimeFormat, suffix: string): Sql | undefined {
-  const text = sql`(v.value #>> '{}')`;
-  const at = (from: number, length: number) => sql`substr(${text}, ${raw(String(from))}, ${raw(String(length))})`;
+  const at = (from: number, length: number) => sql`substr(y.text, ${raw(String(from))}, ${raw(String(length))})`;
   const number = (from: number, length: number) => sql`(${at(from, length)})::int::text`;
   const months = Array.from({ length: 12 }, (_, m) => format.formatToParts(new Date(Date.UTC(2026, m, 5))).find((p) => p.type === "month")?.value);
   if (months.some((m) => m === undefined)) return undefined;

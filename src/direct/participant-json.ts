@@ -67,9 +67,10 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
     joins: sql`LEFT JOIN LATERAL (
         SELECT '[' || coalesce(string_agg(${objectSql(items)}, ',' ORDER BY x.created_at, x.key), '') || ']' AS items,
           ${displayed ? sql`coalesce(bool_or(x.value IS NOT NULL AND jsonb_typeof(x.value) <> 'null' AND x.display IS NULL), false)` : sql`false`} AS unusual
-        FROM (SELECT d.key, d.created_at, v.value, v.updated_at, ${displayed ? display! : sql`NULL::text`} AS display
-              FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
-              WHERE d.program_id = p.program_id AND NOT d.archived OFFSET 0) x) cf ON true`,
+        FROM (SELECT y.key, y.created_at, y.value, y.updated_at, ${displayed ? display! : sql`NULL::text`} AS display
+              FROM (SELECT d.key, d.created_at, d.type, d.options, v.value, v.updated_at, v.value #>> '{}' AS text, jsonb_typeof(v.value) AS kind
+                    FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
+                    WHERE d.program_id = p.program_id AND NOT d.archived OFFSET 0) y OFFSET 0) x) cf ON true`,
   };
 }
 
