@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env -S node --max-semi-space-size=32 --heap-growing-percent=25
 // The command line and server. The Node option above is part of the product: see README,
 // "Performance". Run through `node bin/participant-graph.js`, the first line is skipped.
 import { bundled } from "../scripts/bundle.mjs";
