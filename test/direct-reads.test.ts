@@ -223,6 +223,26 @@ describe("direct participant reads", () => {
     expect((await other.gql(`{ participant(id: "${ids[0]}") { id } }`)).data?.participant).toBeNull();
   });
 
+  it("answer a router's _entities of persons by id in order, null for none and for another workspace's", async () => {
+    const people = (await same(`query($key: String!) { participants(programKey: $key, first: 3) { edges { node { person { id } } } } }`, { key: program.key })).participants.edges.map(
+      (e: any) => e.node.person.id,
+    );
+    const other = await h.workspace("Entities elsewhere");
+    const { createPerson: stranger } = await other.ok(`mutation { createPerson(input: { firstName: "Stranger" }) { id } }`);
+    const person = (id: string) => ({ __typename: "Person", id });
+    const query = `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename ... on Person { __typename id firstName lastName email tags createdAt } } }`;
+    const reps = [person(people[2]), person(people[0]), person("00000000-0000-4000-8000-000000000000"), person(stranger.id), person(people[2])];
+    const counts = await answered(async () => {
+      const data = await same(query, { reps });
+      expect(data._entities.map((e: any) => e?.id ?? null)).toEqual([people[2], people[0], null, null, people[2]]);
+      // Anything but persons by id goes to the resolvers: another entity type, a malformed representation.
+      await same(query, { reps: [person(people[0]), { __typename: "Participant", id: ids[0] }] });
+      const malformed = await same(query, { reps: [person(people[0]), { __typename: "Person" }] });
+      expect(malformed.errors[0].path).toEqual(["_entities", 1]);
+    });
+    expect(counts).toEqual({ direct: 1, resolvers: 2 });
+  });
+
   it.runIf(databaseKind === "postgres")("run on connections without PostgreSQL's JIT (it compiled a page's statement for 40 ms)", async () => {
     expect(await h.db.query("SHOW jit", [])).toEqual([{ jit: "off" }]);
   });

@@ -3,7 +3,8 @@ import type { Context } from "../schema/builder.js";
 import type { Page } from "../services/pagination.js";
 import type { JsonNode, JsonRow } from "../stores/participant-store.js";
 import { empty, sql } from "../stores/sql.js";
-import { participantJson } from "./participant-json.js";
+import { isUuid } from "../services/validate.js";
+import { participantJson, personJson } from "./json-sql.js";
 import { childrenOf, hasArguments, selectionOf, type Selected } from "./selection.js";
 
 /**
@@ -95,7 +96,29 @@ export function directPlan(schema: GraphQLSchema, document: DocumentNode, operat
       }
     );
   }
+  if (selected.name === "_entities") {
+    // Persons by id, as a router asks for them; representations of anything else are left to the resolvers.
+    const fields = childrenOf(selected, "Person", fragments);
+    const json = fields && personJson(schema, fields);
+    return (
+      json && {
+        ...base,
+        async answer(context, { representations }) {
+          const ids = (representations as unknown[]).map(personId);
+          if (ids.some((id) => id === undefined)) return undefined;
+          const texts = await context.services.persons.json.byIds(ids as string[], json);
+          return `[${texts.map((text) => text ?? "null").join(",")}]`;
+        },
+      }
+    );
+  }
   return undefined;
+}
+
+/** The id a representation names a person by, or undefined for any other representation. */
+function personId(representation: unknown): string | undefined {
+  const { __typename, id, ...rest } = (representation ?? {}) as { __typename?: unknown; id?: unknown };
+  return __typename === "Person" && isUuid(id) && Object.keys(rest).length === 0 ? id : undefined;
 }
 
 /** A page that shows no participant's fields still reads its rows: for cursors and pageInfo. */

@@ -16,6 +16,7 @@ import { checkAttributePatch, DEFAULT_BUCKET, optionalAttributePatch, usableBuck
 import { keysetPage, type Page, type PageArgs } from "./pagination.js";
 import { profileChanges, profileData, profileString, type CurrentProfile, type ProfileChanges, type ProfileInput } from "./profile.js";
 import type { RequestScope } from "./scope.js";
+import type { Sql } from "../stores/sql.js";
 import { isUuid, TAG_RULES } from "./validate.js";
 
 export type PersonInput = ProfileInput & { attributes?: Record<string, unknown> | null; customFields?: CustomValueInput[] | null };
@@ -242,7 +243,7 @@ type PersonListArgs = PageArgs & {
 };
 
 /** Persons for one request. */
-export function personService({ db, database, caller, loaders }: RequestScope) {
+export function personService({ db, database, caller, loaders, stores }: RequestScope) {
   /** The id of the person a write names by `id` or `externalId`, exactly one; NOT_FOUND when none. */
   async function idOf({ id, externalId }: PersonLookup): Promise<string> {
     if ((id == null) === (externalId == null)) throw InvalidInput.field([], "Give exactly one of `id` and `externalId`.");
@@ -254,6 +255,8 @@ export function personService({ db, database, caller, loaders }: RequestScope) {
 
   return {
     idOf,
+    /** Persons as JSON text in the shape a client selected (src/direct), by id, in order; null where none. */
+    json: { byIds: (ids: string[], json: Sql) => stores.persons.jsonByIds(ids, json) },
     /** Every non-archived person field with this person's value (and when it was written). */
     async fieldValues(personId: string): Promise<{ definition: CustomFieldDefinition; stored: StoredValue | undefined }[]> {
       const [definitions, values] = await Promise.all([loaders.personFields.load("all"), loaders.personFieldValuesByPersonId.load(personId)]);

@@ -28,8 +28,7 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
     if (field.name === "attributes") return sql`coalesce(p.attributes, '{}'::jsonb)::text`;
     if (field.name === "person") {
       const fields = childrenOf(selected, person.name, fragments);
-      const pieces = fields && objectPieces(person, fields, (f) => columnJson(f, "Person", "pe"));
-      return pieces && objectSql(pieces);
+      return fields && personJson(schema, fields);
     }
     if (field.name === "customFields" && !customFields) {
       customFields = selected;
@@ -72,6 +71,12 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
                     FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
                     WHERE d.program_id = p.program_id AND NOT d.archived OFFSET 0) y OFFSET 0) x) cf ON true`,
   };
+}
+
+/** The SQL that writes a person (`pe`) as JSON text as the resolvers would answer the selection; undefined when it cannot. */
+export function personJson(schema: GraphQLSchema, selection: Selected[]): Sql | undefined {
+  const pieces = objectPieces(schema.getType("Person") as GraphQLObjectType, selection, (f) => columnJson(f, "Person", "pe"));
+  return pieces && objectSql(pieces);
 }
 
 /**
