@@ -76,6 +76,8 @@ describe("SQL statements per request", () => {
     const later = await textsOf(query, { key: programKey, first: 5, after: data.participants.pageInfo.endCursor, tag: ["t7"] });
     expect(page(later)).toEqual(page(other));
     expect(page(await textsOf(query, { key: programKey, first: 5, tag: ["t9"] }))).toEqual(page(first));
+    // Response keys (aliases) are parameters of the direct reads' statement, never its text.
+    expect(page(await textsOf(query.replace("node { id", "node { ident: id"), { key: programKey, first: 5, tag: ["a"] }))).toEqual(page(first));
     // The page size is in the text (a generic plan per size): the only difference.
     const bigger = page(await textsOf(query, { key: programKey, first: 6, tag: ["a"] }));
     expect(bigger[0]!.replace(/LIMIT \d+/, "LIMIT n")).toBe(page(first)[0]!.replace(/LIMIT \d+/, "LIMIT n"));

@@ -8,6 +8,7 @@ import { participantService } from "./participant.js";
 import { personService } from "./person.js";
 import { personExportService } from "./person-export.js";
 import { programService } from "./program.js";
+import { lazyOf } from "../lazy.js";
 import type { RequestScope } from "./scope.js";
 import { webhookService } from "./webhooks.js";
 import { apiKeyService } from "./workspace.js";
@@ -31,16 +32,13 @@ const SERVICES = {
 
 export type Services = { readonly [K in keyof typeof SERVICES]: ReturnType<(typeof SERVICES)[K]> };
 
+const LazyServices = lazyOf(SERVICES);
+
 /**
  * The services of one request, each bound to its scope and made when first used: resolvers call
  * `ctx.services.<domain>.<operation>(…)`, and every rule (validation, buckets, transactions) is
  * behind that call.
  */
 export function createServices(scope: RequestScope): Services {
-  const made: Partial<Record<keyof typeof SERVICES, unknown>> = {};
-  const services = {} as Services;
-  for (const name of Object.keys(SERVICES) as (keyof typeof SERVICES)[]) {
-    Object.defineProperty(services, name, { get: () => (made[name] ??= SERVICES[name](scope)), enumerable: true });
-  }
-  return services;
+  return new LazyServices(scope);
 }
