@@ -1,7 +1,7 @@
 import type { FieldNode, GraphQLResolveInfo } from "graphql";
 import type { ParticipantRow, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS } from "../stores/sorts.js";
-import { builder, type Context } from "./builder.js";
+import { builder } from "./builder.js";
 import { DeletePayload, lookup, orderInput, participantLookupArgs, NodeInterface, pageArgs, StatusEnum } from "./common.js";
 import { connectionOf, selectedFields } from "./connection.js";
 import { CustomFieldValueInput, CustomFieldValueRef, type CustomFieldValueShape } from "./custom-field.js";

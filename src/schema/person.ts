@@ -1,6 +1,6 @@
 import { PERSON_SORTS } from "../stores/sorts.js";
 import { builder, type InputFields } from "./builder.js";
-import { DeletePayload, GenderEnum, lookup, orderInput, personLookupArgs, NODE_TYPE, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
+import { DeletePayload, GenderEnum, lookup, orderInput, personLookupArgs, NodeInterface, pageArgs, PersonTypeEnum, StatusEnum } from "./common.js";
 import { connectionOf } from "./connection.js";
 import { referenceKey } from "./entity-reference.js";
 import { CustomFieldValueInput } from "./custom-field.js";

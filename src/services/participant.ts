@@ -12,7 +12,7 @@ import type { FilterInput } from "../stores/filters.js";
 import type { JsonNode, JsonRow, ParticipantCriteria, ParticipantKey, ParticipantRow, ParticipantScope, ReadPlan } from "../stores/participant-store.js";
 import { PARTICIPANT_SORTS, sortOf } from "../stores/sorts.js";
 import { optionalAttributePatch } from "./attributes.js";
-import { checkCustomValues, requireFields, type CustomValueInput } from "./custom-field.js";
+import { checkCustomValues, requireFields } from "./custom-field.js";
 import { keysetPageBy, type DecodedCursor, type Page, type PageArgs, type SortSpec } from "./pagination.js";
 import { changeTagsWithin, checkPersonInput, findPerson, type PersonInput, savePersonIn, statusChange, updatePersonIn } from "./person.js";
 import { profileChanges, profileString, SHARED_PROFILE_FIELDS } from "./profile.js";
