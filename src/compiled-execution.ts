@@ -1,6 +1,7 @@
-import { execute, getVariableValues, getOperationAST, Kind, visit, BREAK, type DocumentNode, type ExecutionArgs } from "graphql";
-import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import { execute, getVariableValues, Kind, visit, BREAK, type DocumentNode, type ExecutionArgs } from "graphql";
+import { compileQuery, isCompiledQuery } from "graphql-jit";
 import type { Plugin } from "graphql-yoga";
+import { perOperation } from "./per-operation.js";
 
 /**
  * Executes operations with graphql-jit: each distinct document (Yoga's parser cache hands back the
@@ -15,26 +16,18 @@ import type { Plugin } from "graphql-yoga";
  * graphql-js.
  */
 export function useCompiledExecution(): Plugin {
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | undefined>>();
-
-  const compiledFor = (args: ExecutionArgs): CompiledQuery | undefined => {
-    let byOperation = compiled.get(args.document);
-    if (!byOperation) compiled.set(args.document, (byOperation = new Map()));
-    const key = args.operationName ?? "";
-    if (!byOperation.has(key)) {
-      const result = variablesInsideLiterals(args.document) ? undefined : compileQuery(args.schema, args.document, args.operationName ?? undefined);
-      byOperation.set(key, result && isCompiledQuery(result) ? result : undefined);
-    }
-    return byOperation.get(key);
-  };
+  const compiledFor = perOperation((args, operation) => {
+    if (!operation || variablesInsideLiterals(args.document)) return undefined;
+    const query = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    return isCompiledQuery(query) ? { query, operation } : undefined;
+  });
 
   const run = (args: ExecutionArgs) => {
-    const query = compiledFor(args);
-    const operation = getOperationAST(args.document, args.operationName);
-    if (!query || !operation) return execute(args);
-    const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+    const compiled = compiledFor(args);
+    if (!compiled) return execute(args);
+    const variables = getVariableValues(args.schema, compiled.operation.variableDefinitions ?? [], args.variableValues ?? {});
     if (variables.errors) return { errors: variables.errors };
-    return query.query(args.rootValue, args.contextValue, variables.coerced);
+    return compiled.query.query(args.rootValue, args.contextValue, variables.coerced);
   };
   return {
     onExecute({ setExecuteFn }) {

@@ -1,11 +1,11 @@
-import { getOperationAST, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from "graphql";
+import { Kind, type DocumentNode, type OperationDefinitionNode, type VariableDefinitionNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type GraphQLSchema } from "graphql";
 import type { Context } from "../schema/builder.js";
 import type { Page } from "../services/pagination.js";
 import type { JsonNode, JsonRow } from "../stores/participant-store.js";
 import { empty, sql } from "../stores/sql.js";
 import { isUuid } from "../services/validate.js";
 import { participantJson, personJson } from "./json-sql.js";
-import { childrenOf, hasArguments, selectionOf, type Selected } from "./selection.js";
+import { childrenOf, objectParts, selectionOf, type Selected } from "./selection.js";
 
 /**
  * An operation answered without resolvers: its one root field's JSON text, written by PostgreSQL
@@ -14,6 +14,8 @@ import { childrenOf, hasArguments, selectionOf, type Selected } from "./selectio
  */
 export interface DirectPlan {
   key: string;
+  /** The operation's variables, coerced as graphql-js coerces them before `answer`. */
+  variables: readonly VariableDefinitionNode[];
   field: GraphQLField<unknown, unknown>;
   node: FieldNode;
   answer(context: Context, args: Record<string, unknown>): Promise<string | undefined>;
@@ -23,8 +25,7 @@ type Fragments = Record<string, FragmentDefinitionNode>;
 type Write<T> = (value: T) => string;
 
 /** The plan of an operation, or undefined when it is not a read this knows to answer directly. */
-export function directPlan(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): DirectPlan | undefined {
-  const operation = getOperationAST(document, operationName);
+export function directPlan(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode | null | undefined): DirectPlan | undefined {
   const query = schema.getQueryType();
   if (operation?.operation !== "query" || !query) return undefined;
   const fragments: Fragments = {};
@@ -34,7 +35,7 @@ export function directPlan(schema: GraphQLSchema, document: DocumentNode, operat
   const [selected] = root as [Selected];
   const field = query.getFields()[selected.name];
   if (!field) return undefined;
-  const base = { key: selected.key, field, node: selected.nodes[0]! };
+  const base = { key: selected.key, variables: operation.variableDefinitions ?? [], field, node: selected.nodes[0]! };
   const type = (name: string) => schema.getType(name) as GraphQLObjectType;
 
   if (selected.name === "participant") {
@@ -124,21 +125,15 @@ function personId(representation: unknown): string | undefined {
 /** A page that shows no participant's fields still reads its rows: for cursors and pageInfo. */
 const NO_NODE: JsonNode = { json: sql`'null'`, unusual: sql`false`, joins: empty };
 
-/**
- * A writer of an object's JSON from a value, field by field in response order; `writerOf` gives
- * each field's writer, or refuses the field (undefined). Fields with arguments are refused.
- */
+/** A writer of an object's JSON from a value (objectParts; `writerOf` gives each field's writer, or refuses it). */
 function objectWriter<T>(type: GraphQLObjectType, selection: Selected[], writerOf: (selected: Selected) => Write<T> | undefined): Write<T> | undefined {
-  const parts: [prefix: string, write: Write<T>][] = [];
-  for (const selected of selection) {
-    const name = JSON.stringify(type.name);
-    const write = selected.name === "__typename" ? () => name : type.getFields()[selected.name] && !hasArguments(selected) ? writerOf(selected) : undefined;
-    if (!write) return undefined;
-    parts.push([`${parts.length ? "," : "{"}${JSON.stringify(selected.key)}:`, write]);
-  }
-  return (value) => {
-    let out = "";
-    for (const [prefix, write] of parts) out += prefix + write(value);
-    return out ? `${out}}` : "{}";
-  };
+  const parts = objectParts<Write<T>>(type, selection, (_field, selected) => writerOf(selected));
+  return (
+    parts &&
+    ((value) => {
+      let out = "";
+      for (const part of parts) out += typeof part === "string" ? part : part(value);
+      return out;
+    })
+  );
 }

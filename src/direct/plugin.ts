@@ -1,6 +1,7 @@
-import { getArgumentValues, getOperationAST, getVariableValues, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
+import { getArgumentValues, getVariableValues, type ExecutionArgs, type ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Counter } from "prom-client";
+import { perOperation } from "../per-operation.js";
 import type { Context } from "../schema/builder.js";
 import { directPlan, type DirectPlan } from "./plan.js";
 
@@ -19,22 +20,13 @@ const WRITTEN_PLACEHOLDER = JSON.stringify(PLACEHOLDER);
  * result's own `stringify`; not when a router asks for a federated trace of the resolvers.
  */
 export function useDirectReads(answered?: Counter<"answeredBy">): Plugin<Context> {
-  const plans = new WeakMap<DocumentNode, Map<string, DirectPlan | undefined>>();
+  const planOf = perOperation((args, operation) => directPlan(args.schema, args.document, operation));
   const overHttp = new WeakSet<Request>();
-
-  const planOf = (args: ExecutionArgs) => {
-    let byOperation = plans.get(args.document);
-    if (!byOperation) plans.set(args.document, (byOperation = new Map()));
-    const key = args.operationName ?? "";
-    if (!byOperation.has(key)) byOperation.set(key, directPlan(args.schema, args.document, args.operationName));
-    return byOperation.get(key);
-  };
 
   async function answer(plan: DirectPlan, args: ExecutionArgs): Promise<ExecutionResult | undefined> {
     const context = args.contextValue as Context;
     if (!context.caller.scopes.has("read")) return undefined;
-    const operation = getOperationAST(args.document, args.operationName)!;
-    const variables = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+    const variables = getVariableValues(args.schema, plan.variables, args.variableValues ?? {});
     if (variables.errors) return undefined;
     let text: string | undefined;
     try {
