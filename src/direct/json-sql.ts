@@ -4,14 +4,14 @@ import { columnOf, fieldsOf } from "../stores/columns.js";
 import type { JsonNode } from "../stores/participant-store.js";
 import { empty, join, raw, sql, type Sql } from "../stores/sql.js";
 import { displaySql } from "./display-sql.js";
-import { childrenOf, hasArguments, type Selected } from "./selection.js";
+import { childrenOf, objectParts, type Part, type Selected } from "./selection.js";
 
 const THROUGH_PERSON = new Set<string>(READ_THROUGH);
 const ISO_TIME = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 type Fragments = Record<string, FragmentDefinitionNode>;
 /** A response's JSON text as pieces: literal JSON text, or SQL that yields JSON text. */
-type Piece = string | Sql;
+type Piece = Part<Sql>;
 
 /**
  * The SQL that writes a participant as JSON text exactly as the resolvers would answer the
@@ -23,7 +23,7 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
   const person = schema.getType("Person") as GraphQLObjectType;
   const value = schema.getType("CustomFieldValue") as GraphQLObjectType;
   let customFields: Selected | undefined;
-  const pieces = objectPieces(participant, selection, (field, selected) => {
+  const pieces = objectParts<Sql>(participant, selection, (field, selected) => {
     if (THROUGH_PERSON.has(field.name)) return scalarJson(field.type, raw(`pe."${columnOf(field.name)}"`));
     if (field.name === "attributes") return sql`coalesce(p.attributes, '{}'::jsonb)::text`;
     if (field.name === "person") {
@@ -42,7 +42,7 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
   const display = displaySql();
   const items =
     itemFields &&
-    objectPieces(value, itemFields, (field) => {
+    objectParts<Sql>(value, itemFields, (field) => {
       switch (field.name) {
         case "key":
           return sql`to_json(x.key)::text`;
@@ -75,33 +75,8 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
 
 /** The SQL that writes a person (`pe`) as JSON text as the resolvers would answer the selection; undefined when it cannot. */
 export function personJson(schema: GraphQLSchema, selection: Selected[]): Sql | undefined {
-  const pieces = objectPieces(schema.getType("Person") as GraphQLObjectType, selection, (f) => columnJson(f, "Person", "pe"));
+  const pieces = objectParts<Sql>(schema.getType("Person") as GraphQLObjectType, selection, (f) => columnJson(f, "Person", "pe"));
   return pieces && objectSql(pieces);
-}
-
-/**
- * An object's pieces, field by field in response order; `valueOf` writes each field's value,
- * or refuses it (undefined). Fields with arguments are refused.
- */
-export function objectPieces(
-  type: GraphQLObjectType,
-  selection: Selected[],
-  valueOf: (field: GraphQLField<unknown, unknown>, selected: Selected) => Piece | undefined,
-): Piece[] | undefined {
-  const pieces: Piece[] = [];
-  for (const selected of selection) {
-    pieces.push(`${pieces.length ? "," : "{"}${JSON.stringify(selected.key)}:`);
-    if (selected.name === "__typename") {
-      pieces.push(JSON.stringify(type.name));
-      continue;
-    }
-    const field = type.getFields()[selected.name];
-    const value = field && !hasArguments(selected) ? valueOf(field, selected) : undefined;
-    if (value === undefined) return undefined;
-    pieces.push(value);
-  }
-  pieces.push(pieces.length ? "}" : "{}");
-  return pieces;
 }
 
 /** The pieces as one SQL text expression; literal text goes as parameters (keys are the client's aliases). */

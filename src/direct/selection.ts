@@ -1,4 +1,4 @@
-import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from "graphql";
+import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLObjectType, type SelectionSetNode } from "graphql";
 
 /** A field as it appears in the response: its key (alias or name) and every node that asks for it. */
 export interface Selected {
@@ -39,4 +39,33 @@ export function childrenOf(field: Selected, typeName: string, fragments: Record<
 }
 
 /** Whether some node of the field passes arguments. */
-export const hasArguments = (field: Selected) => field.nodes.some((node) => (node.arguments?.length ?? 0) > 0);
+const hasArguments = (field: Selected) => field.nodes.some((node) => (node.arguments?.length ?? 0) > 0);
+
+/** An object's JSON as parts: literal JSON text, or a value `V` that writes a field's JSON. */
+export type Part<V> = string | V;
+
+/**
+ * An object's parts, field by field in response order: each key as literal text, then its value
+ * from `valueOf`, which may refuse a field (undefined, and the object is refused). `__typename`
+ * is the type's name; fields with arguments, or not of the type, are refused.
+ */
+export function objectParts<V>(
+  type: GraphQLObjectType,
+  selection: Selected[],
+  valueOf: (field: GraphQLField<unknown, unknown>, selected: Selected) => V | undefined,
+): Part<V>[] | undefined {
+  const parts: Part<V>[] = [];
+  for (const selected of selection) {
+    parts.push(`${parts.length ? "," : "{"}${JSON.stringify(selected.key)}:`);
+    if (selected.name === "__typename") {
+      parts.push(JSON.stringify(type.name));
+      continue;
+    }
+    const field = type.getFields()[selected.name];
+    const value = field && !hasArguments(selected) ? valueOf(field, selected) : undefined;
+    if (value === undefined) return undefined;
+    parts.push(value);
+  }
+  parts.push(parts.length ? "}" : "{}");
+  return parts;
+}
