@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, createHarness, type Harness, type Tenant } from "./support/harness.js";
-import { createProgram, enroll } from "./support/fixtures.js";
+import { createProgram, enroll, fieldOfEveryType } from "./support/fixtures.js";
 
 let h: Harness;
 let tenant: Tenant;
@@ -11,17 +11,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const COLOURS = [{ value: "r", label: "Red" }, { value: "g", label: "Green" }, { value: "b", label: "Blue" }];
-const ALL_TYPES = [
-  { key: "text", type: "TEXT" },
-  { key: "number", type: "NUMBER" },
-  { key: "flag", type: "BOOLEAN" },
-  { key: "day", type: "DATE" },
-  { key: "moment", type: "DATETIME" },
-  { key: "colour", type: "SELECT", options: COLOURS },
-  { key: "colours", type: "MULTI_SELECT", options: COLOURS },
-  { key: "mail", type: "EMAIL" },
-  { key: "site", type: "URL" },
-];
+const ALL_TYPES = fieldOfEveryType(COLOURS);
 
 const VALUES = `customFields { key value displayValue field { type label required archived options { value label } } }`;
 const UPDATE = `mutation($id: ID!, $cf: [CustomFieldValueInput!]) { updateParticipant(id: $id, input: { customFields: $cf }) { ${VALUES} } }`;

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
 import { createRateLimiter } from "../src/auth/rate-limit.js";
-import { createProgram, enroll, PARTICIPANT_FIELDS } from "./support/fixtures.js";
+import { createProgram, enroll, fieldOfEveryType, PARTICIPANT_FIELDS } from "./support/fixtures.js";
 import { createHarness, databaseKind, type Harness, type Tenant } from "./support/harness.js";
 
 // Participant reads answered with PostgreSQL's JSON text as it is (src/direct) must answer
@@ -21,18 +21,7 @@ const OPTIONS = [
   { value: "a", label: "Alpha" },
   { value: "b", label: "Beta \"β\"" },
 ];
-const FIELDS = [
-  { key: "text", type: "TEXT" },
-  { key: "number", type: "NUMBER" },
-  { key: "flag", type: "BOOLEAN" },
-  { key: "day", type: "DATE" },
-  { key: "moment", type: "DATETIME" },
-  { key: "pick", type: "SELECT", options: OPTIONS },
-  { key: "picks", type: "MULTI_SELECT", options: OPTIONS },
-  { key: "mail", type: "EMAIL" },
-  { key: "site", type: "URL" },
-  { key: "gone", type: "TEXT" },
-];
+const FIELDS = [...fieldOfEveryType(OPTIONS), { key: "gone", type: "TEXT" }];
 
 /** The raw body of a request to an app. */
 async function post(app: App, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
@@ -88,8 +77,8 @@ beforeAll(async () => {
       { key: "flag", value: true },
       { key: "day", value: "2026-09-05" },
       { key: "moment", value: "2026-01-15T00:05:00+01:00" },
-      { key: "pick", value: "b" },
-      { key: "picks", value: ["b", "a"] },
+      { key: "colour", value: "b" },
+      { key: "colours", value: ["b", "a"] },
       { key: "mail", value: "zoe@example.com" },
       { key: "site", value: "https://example.com/a?b=c" },
     ],
@@ -108,7 +97,7 @@ beforeAll(async () => {
             { key: "day", value: `1987-${mm}-${day}` },
             { key: "moment", value: `2031-${mm}-${day}T${String(month * 2 - 1).padStart(2, "0")}:${mm}:59.999Z` },
             { key: "number", value: -month / 8 },
-            { key: "picks", value: month % 2 ? [] : ["a"] },
+            { key: "colours", value: month % 2 ? [] : ["a"] },
           ],
         })
       ).id,

@@ -12,6 +12,19 @@ export interface FieldSpec {
   options?: { value: string; label: string }[];
 }
 
+/** One custom field of every type, the two choice fields with `options`. */
+export const fieldOfEveryType = (options: { value: string; label: string }[]): FieldSpec[] => [
+  { key: "text", type: "TEXT" },
+  { key: "number", type: "NUMBER" },
+  { key: "flag", type: "BOOLEAN" },
+  { key: "day", type: "DATE" },
+  { key: "moment", type: "DATETIME" },
+  { key: "colour", type: "SELECT", options },
+  { key: "colours", type: "MULTI_SELECT", options },
+  { key: "mail", type: "EMAIL" },
+  { key: "site", type: "URL" },
+];
+
 export async function createProgram(tenant: Tenant, fields: FieldSpec[] = [], key = unique("prog")) {
   const { createProgram: program } = await tenant.ok(
     `mutation($input: CreateProgramInput!) { createProgram(input: $input) { id key } }`,
