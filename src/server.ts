@@ -10,6 +10,7 @@ import { runWithTally } from "./db/statement-counter.js";
 import type { Logger } from "./logger.js";
 import { memoryQueryStore, redisQueryStore } from "./persisted-queries.js";
 import { ensureDemo } from "./services/demo.js";
+import { renderStoredDisplays } from "./services/stored-display.js";
 import { changeEvents } from "./events/change-events.js";
 import { startWebhookWorker } from "./webhooks/worker.js";
 import { serveGraphqlWs } from "./graphql-ws.js";
@@ -43,6 +44,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const demoApiKey =
     config.seedDemo ? await ensureDemo(db.prisma, config.demoKeyDir) : undefined;
+  // In the background: reads are right without it, only slower until it is done.
+  let stopped = false;
+  const rendered = renderStoredDisplays(db, () => stopped).then(
+    (count) => count > 0 && logger.info({ count }, "stored displays rendered"),
+    (error: unknown) => !stopped && logger.warn({ err: error }, "rendering the stored displays failed; reads format values themselves"),
+  );
   const rateLimiter = createRateLimiter({ perMinute: config.rateLimitPerMinute, redisUrl: config.redisUrl, logger });
   const queryStore = config.redisUrl ? redisQueryStore(config.redisUrl) : memoryQueryStore();
   const events = changeEvents(config.redisUrl);
@@ -102,7 +109,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       while (active > 0 && Date.now() < deadline) await sleep(20);
       server.closeAllConnections();
       await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS)]);
-      await Promise.race([webhookWorker.stop(), sleep(CLOSE_TIMEOUT_MS)]);
+      stopped = true;
+      await Promise.race([Promise.all([webhookWorker.stop(), rendered]), sleep(CLOSE_TIMEOUT_MS)]);
       await Promise.race([Promise.allSettled([rateLimiter.close(), queryStore.close(), events.close(), db.close()]), sleep(CLOSE_TIMEOUT_MS)]);
     })());
   return { url, server, db, demoApiKey, stop };

@@ -2,6 +2,8 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../src/app.js";
 import { createRateLimiter } from "../src/auth/rate-limit.js";
+import { renderStoredDisplays } from "../src/services/stored-display.js";
+import { rendering } from "../src/stores/display-sql.js";
 import { createProgram, enroll, fieldOfEveryType, PARTICIPANT_FIELDS } from "./support/fixtures.js";
 import { createHarness, databaseKind, type Harness, type Tenant } from "./support/harness.js";
 
@@ -254,5 +256,55 @@ describe("direct participant reads", () => {
       app.fetch("http://test/graphql", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${tenant.adminKey}` }, body: batch });
     const [direct, resolved] = await Promise.all([send(h.app), send(ordinary)]);
     expect(JSON.stringify(await direct.json())).toBe(await resolved.text());
+  });
+});
+
+describe("stored displays", () => {
+  const stored = (participantId: string, fieldId: string) =>
+    h.db.query<{ display: string | null; display_format: number | null }>(
+      `SELECT display, display_format FROM custom_field_value WHERE participant_id = $1 AND field_id = $2`,
+      [participantId, fieldId],
+    );
+  const PAGE = `query($key: String!) { participants(programKey: $key, first: 10) { edges { node { id customFields { key value displayValue } } } } }`;
+
+  it("are written with the value, and a page trusts only those of its own rendering", async () => {
+    expect(await stored(ids[0]!, program.fieldIds.colour!)).toEqual([{ display: 'Beta "β"', display_format: rendering!.format }]);
+    expect(await stored(ids[0]!, program.fieldIds.moment!)).toEqual([{ display: "14 Jan 2026, 23:05 UTC", display_format: rendering!.format }]);
+    const own = await createProgram(tenant, [{ key: "word", type: "TEXT" }]);
+    const { id } = await enroll(tenant, own.key, { customFields: [{ key: "word", value: "written" }] });
+    const display = async () => (await post(h.app, PAGE, { key: own.key }).then((r) => JSON.parse(r.text))).data.participants.edges[0].node.customFields[0].displayValue;
+    // Another rendering's text (an older server's, say) is not read: the value is formatted again.
+    await h.db.query(`UPDATE custom_field_value SET display = 'elsewhere', display_format = $1 WHERE participant_id = $2`, [rendering!.format ^ 1, id]);
+    expect(await display()).toBe("written");
+    // Its own rendering's text is read as it is stored.
+    await h.db.query(`UPDATE custom_field_value SET display = 'as stored', display_format = $1 WHERE participant_id = $2`, [rendering!.format, id]);
+    expect(await display()).toBe("as stored");
+  });
+
+  it("follow their field's options and type when the definition changes", async () => {
+    const own = await createProgram(tenant, [{ key: "size", type: "SELECT", options: [{ value: "m", label: "Medium" }] }]);
+    await enroll(tenant, own.key, { customFields: [{ key: "size", value: "m" }] });
+    const change = (input: Record<string, unknown>) =>
+      tenant.ok(`mutation($id: ID!, $input: UpdateCustomFieldInput!) { updateCustomField(id: $id, input: $input) { id } }`, { id: own.fieldIds.size, input });
+    const shown = async () => (await same(PAGE, { key: own.key })).participants.edges[0].node.customFields[0].displayValue;
+    expect(await shown()).toBe("Medium");
+    await change({ options: [{ value: "m", label: "Mittel" }] });
+    expect(await shown()).toBe("Mittel");
+    await change({ type: "TEXT", options: null });
+    expect(await shown()).toBe("m");
+  });
+
+  it("are rendered again, once, where another rendering (or none) wrote them", async () => {
+    await h.db.query(`UPDATE custom_field_value SET display = NULL, display_format = NULL WHERE workspace_id = $1`, [tenant.workspaceId]);
+    await h.db.query(`UPDATE custom_field_value SET display = 'elsewhere', display_format = $1 WHERE participant_id = $2`, [rendering!.format ^ 1, ids[1]]);
+    await h.db.query(`DELETE FROM display_rendering`, []);
+    const [{ n }] = await h.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM custom_field_value WHERE workspace_id = $1`, [tenant.workspaceId]);
+    expect(await renderStoredDisplays(h.db)).toBeGreaterThanOrEqual(n);
+    const formats = await h.db.query<{ display_format: number }>(`SELECT DISTINCT display_format FROM custom_field_value WHERE workspace_id = $1`, [tenant.workspaceId]);
+    expect(formats).toEqual([{ display_format: rendering!.format }]);
+    await same(LIST, { key: program.key, first: 100 });
+    // The pass that finished is remembered: the next start does not go over the rows again.
+    await h.db.query(`UPDATE custom_field_value SET display_format = NULL WHERE participant_id = $1`, [ids[1]]);
+    expect(await renderStoredDisplays(h.db)).toBe(0);
   });
 });

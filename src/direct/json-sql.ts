@@ -3,7 +3,7 @@ import { READ_THROUGH } from "../schema/participant.js";
 import { columnOf, fieldsOf } from "../stores/columns.js";
 import type { JsonNode } from "../stores/participant-store.js";
 import { empty, join, raw, sql, type Sql } from "../stores/sql.js";
-import { displaySql } from "./display-sql.js";
+import { readDisplaySql } from "../stores/display-sql.js";
 import { childrenOf, objectParts, type Part, type Selected } from "./selection.js";
 
 const THROUGH_PERSON = new Set<string>(READ_THROUGH);
@@ -39,7 +39,7 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
   if (!pieces) return undefined;
   if (!customFields) return { json: objectSql(pieces), unusual: sql`false`, joins: empty };
   const itemFields = childrenOf(customFields, value.name, fragments);
-  const display = displaySql();
+  const display = readDisplaySql();
   const items =
     itemFields &&
     objectParts<Sql>(value, itemFields, (field) => {
@@ -62,12 +62,14 @@ export function participantJson(schema: GraphQLSchema, selection: Selected[], fr
     unusual: sql`cf.unusual`,
     // Every non-archived field of the program, in definition order, with its value or null. A
     // value whose display PostgreSQL cannot write as JavaScript would (display NULL) makes the
-    // row unusual: it is left to the resolvers. OFFSET 0 keeps the display computed once a value.
+    // row unusual: it is left to the resolvers. OFFSET 0 keeps the display computed once a value
+    // (most are stored: readDisplaySql).
     joins: sql`LEFT JOIN LATERAL (
         SELECT '[' || coalesce(string_agg(${objectSql(items)}, ',' ORDER BY x.created_at, x.key), '') || ']' AS items,
           ${displayed ? sql`coalesce(bool_or(x.value IS NOT NULL AND jsonb_typeof(x.value) <> 'null' AND x.display IS NULL), false)` : sql`false`} AS unusual
         FROM (SELECT y.key, y.created_at, y.value, y.updated_at, ${displayed ? display! : sql`NULL::text`} AS display
-              FROM (SELECT d.key, d.created_at, d.type, d.options, v.value, v.updated_at, v.value #>> '{}' AS text, jsonb_typeof(v.value) AS kind
+              FROM (SELECT d.key, d.created_at, d.type, d.options, v.value, v.updated_at, v.value #>> '{}' AS text, jsonb_typeof(v.value) AS kind,
+                      v.display, v.display_format
                     FROM custom_field_definition d LEFT JOIN custom_field_value v ON v.field_id = d.id AND v.participant_id = p.id
                     WHERE d.program_id = p.program_id AND NOT d.archived OFFSET 0) y OFFSET 0) x) cf ON true`,
   };

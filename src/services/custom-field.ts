@@ -3,7 +3,7 @@ import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
-import { replaceCustomValues, storedValues } from "../stores/custom-value-writes.js";
+import { renderFieldDisplays, replaceCustomValues, storedValues } from "../stores/custom-value-writes.js";
 import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
 import type { CustomFieldFields, CustomFieldValueFields, UpdateCustomFieldFields } from "../schema/custom-field.js";
 import type { RequestScope } from "./scope.js";
@@ -86,8 +86,9 @@ export async function updateCustomField(db: ScopedPrisma, caller: Caller, id: st
     const options = optionsGiven ? checkOptions(type, input.options !== undefined ? input.options : optionsOf(current), errors) : optionsOf(current);
     errors.throwIfAny();
     const next = { type, options: options as unknown as Prisma.JsonValue };
-    if (type !== current.type || optionsGiven) await convertStoredValues(tx, current, next);
-    return tx.customFieldDefinition.update({
+    const rendered = type !== current.type || optionsGiven;
+    if (rendered) await convertStoredValues(tx, current, next);
+    const updated = await tx.customFieldDefinition.update({
       where: { id },
       data: {
         label,
@@ -99,6 +100,9 @@ export async function updateCustomField(db: ScopedPrisma, caller: Caller, id: st
         updatedAt: new Date(),
       },
     });
+    // A value's display shows its type's form and its option's label.
+    if (rendered) await renderFieldDisplays(tx, updated);
+    return updated;
   });
 }
 

@@ -1,16 +1,18 @@
 import type { SqlTx, Tx } from "../db/transaction.js";
 import type { CustomFieldDefinition } from "../generated/prisma/client.js";
-import { raw, sql } from "./sql.js";
+import { renderedDisplaySql, renderedFormatSql } from "./display-sql.js";
+import { empty, raw, sql } from "./sql.js";
 
 // The custom value writes, in the caller's transaction: one statement for all the values given.
 // A program's fields hold values per participant, person fields per person: the same rows in
-// two tables, named here only.
+// two tables, named here only. A participant's value is stored with its display, rendered in the
+// same statement (display-sql.ts); person fields are not read in pages and store none.
 
 /** Where a field's values are kept: by participant for a program's fields, by person for person fields. */
 export type ValueOwner = "participant" | "person";
 const TABLES = {
-  participant: { table: raw("custom_field_value"), owner: raw("participant_id") },
-  person: { table: raw("person_field_value"), owner: raw("person_id") },
+  participant: { table: raw("custom_field_value"), owner: raw("participant_id"), displayed: true },
+  person: { table: raw("person_field_value"), owner: raw("person_id"), displayed: false },
 };
 export const ownerOf = (field: Pick<CustomFieldDefinition, "programId">): ValueOwner => (field.programId ? "participant" : "person");
 
@@ -34,13 +36,15 @@ export async function writeCustomValues(
 
 /** Upserts and clears values of many owners at once: one statement each. */
 export async function writeValuesOf(tx: SqlTx, owner: ValueOwner, workspaceId: string, set: ValueWrite[], clear: ValueWrite[]): Promise<void> {
-  const { table, owner: column } = TABLES[owner];
+  const { table, owner: column, displayed } = TABLES[owner];
   if (set.length > 0) {
     await tx.query(sql`
-      INSERT INTO ${table} (workspace_id, ${column}, field_id, value, updated_at)
-      SELECT ${workspaceId}::uuid, c."ownerId", c."fieldId", c.value, now()
+      INSERT INTO ${table} (workspace_id, ${column}, field_id, value, updated_at${displayed ? raw(", display, display_format") : empty})
+      SELECT ${workspaceId}::uuid, c."ownerId", c."fieldId", c.value, now()${displayed ? sql`, ${renderedDisplaySql(sql`c.value`, sql`c."fieldId"`)}, ${renderedFormatSql()}` : empty}
       FROM jsonb_to_recordset(${JSON.stringify(set)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid, value jsonb)
-      ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
+      ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()${
+        displayed ? raw(", display = EXCLUDED.display, display_format = EXCLUDED.display_format") : empty
+      }`);
   }
   if (clear.length > 0) {
     await tx.query(sql`
@@ -67,4 +71,15 @@ export async function replaceCustomValues(
     FROM jsonb_to_recordset(${JSON.stringify(converted)}::jsonb) AS c("ownerId" uuid, value jsonb)
     WHERE v.workspace_id = ${field.workspaceId}::uuid AND v.field_id = ${field.id}::uuid
       AND v.${owner} = c."ownerId" AND v.value IS DISTINCT FROM c.value`;
+}
+
+/**
+ * Renders the stored displays of a participant field's values again, after its type or options
+ * (whose labels a display shows) changed: in the definition's transaction, after its update.
+ */
+export async function renderFieldDisplays(tx: Tx, field: Pick<CustomFieldDefinition, "id" | "workspaceId" | "programId">): Promise<void> {
+  if (ownerOf(field) !== "participant") return;
+  await tx.$executeRaw`
+    UPDATE custom_field_value v SET display = ${renderedDisplaySql(sql`v.value`, sql`v.field_id`)}, display_format = ${renderedFormatSql()}
+    WHERE v.workspace_id = ${field.workspaceId}::uuid AND v.field_id = ${field.id}::uuid`;
 }

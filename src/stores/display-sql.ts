@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { dateFormat, dateTimeFormat } from "../services/custom-value.js";
-import { join, raw, sql, type Sql } from "../stores/sql.js";
+import { join, raw, sql, type Sql } from "./sql.js";
 
 /**
  * `CustomFieldValue.displayValue` computed by PostgreSQL, for reads that write PostgreSQL's JSON
@@ -12,7 +13,7 @@ import { join, raw, sql, type Sql } from "../stores/sql.js";
  * It reads columns of `y` computed once a value: `type` and `options` of the definition, the stored `value` (NULL when unset), its `text`
  * (`value #>> '{}'`) and `kind` (`jsonb_typeof`).
  */
-export function displaySql(): Sql | undefined {
+function displaySql(): Sql | undefined {
   const date = dateSql(dateFormat, "");
   const dateTime = dateSql(dateTimeFormat, " UTC");
   if (!date || !dateTime) return undefined;
@@ -80,3 +81,34 @@ function dateSql(format: Intl.DateTimeFormat, suffix: string): Sql | undefined {
   if (suffix) pieces.push(sql`${suffix}::text`);
   return sql`(${join(pieces, " || ")})`;
 }
+
+/**
+ * The rendering of this process: the SQL of `displaySql` and its fingerprint, which stored
+ * displays carry (`display_format`) so that a process whose rendering differs (another Intl,
+ * another version of these rules) knows not to trust them. Undefined when dates cannot be
+ * written in SQL here; then nothing is stored and every display is left to the resolvers.
+ */
+export const rendering: { sql: Sql; format: number } | undefined = (() => {
+  const display = displaySql();
+  if (!display) return undefined;
+  const digest = createHash("sha256").update(display.text).update(JSON.stringify(display.values)).digest();
+  return { sql: display, format: digest.readInt32BE(0) };
+})();
+
+/**
+ * A value's display for a read over `y` (see `displaySql`, with its stored `display` and
+ * `display_format`): the stored text when this rendering wrote it, else rendered here.
+ */
+export function readDisplaySql(): Sql | undefined {
+  return rendering && sql`CASE WHEN y.display_format = ${rendering.format} THEN y.display ELSE ${rendering.sql} END`;
+}
+
+/** The display of `value`, a value of field `fieldId` (SQL expressions), as this process renders it to store it. */
+export function renderedDisplaySql(value: Sql, fieldId: Sql): Sql {
+  if (!rendering) return sql`NULL::text`;
+  return sql`(SELECT ${rendering.sql} FROM (SELECT d.type, d.options, ${value} AS value, ${value} #>> '{}' AS text, jsonb_typeof(${value}) AS kind
+    FROM custom_field_definition d WHERE d.id = ${fieldId}) y)`;
+}
+
+/** The fingerprint stored beside a rendered display (NULL when nothing is rendered). */
+export const renderedFormatSql = (): Sql => (rendering ? sql`${rendering.format}::int` : sql`NULL::int`);
