@@ -265,6 +265,9 @@ describe("stored displays", () => {
       `SELECT display, display_format FROM custom_field_value WHERE participant_id = $1 AND field_id = $2`,
       [participantId, fieldId],
     );
+  /** A display stored by this rendering for each of the participant's values (its text does not matter here). */
+  const renderStoredDisplaysOf = (participantId: string) =>
+    h.db.query(`UPDATE custom_field_value SET display = 'rendered', display_format = $1 WHERE participant_id = $2`, [rendering!.format, participantId]);
   const PAGE = `query($key: String!) { participants(programKey: $key, first: 10) { edges { node { id customFields { key value displayValue } } } } }`;
 
   it("are written with the value, and a page trusts only those of its own rendering", async () => {
@@ -292,6 +295,19 @@ describe("stored displays", () => {
     expect(await shown()).toBe("Mittel");
     await change({ type: "TEXT", options: null });
     expect(await shown()).toBe("m");
+  });
+
+  it("are forgotten when a value or its field changes without them (as a server of an earlier version writes)", async () => {
+    const own = await createProgram(tenant, [{ key: "size", type: "SELECT", options: [{ value: "m", label: "Medium" }, { value: "l", label: "Large" }] }]);
+    const { id } = await enroll(tenant, own.key, { customFields: [{ key: "size", value: "m" }] });
+    const shown = async () => (await same(PAGE, { key: own.key })).participants.edges[0].node.customFields[0].displayValue;
+    await h.db.query(`UPDATE custom_field_value SET value = '"l"' WHERE participant_id = $1`, [id]);
+    expect(await stored(id, own.fieldIds.size!)).toEqual([{ display: null, display_format: null }]);
+    expect(await shown()).toBe("Large");
+    await renderStoredDisplaysOf(id);
+    await h.db.query(`UPDATE custom_field_definition SET options = $1 WHERE id = $2`, [JSON.stringify([{ value: "m", label: "Medium" }, { value: "l", label: "Grande" }]), own.fieldIds.size]);
+    expect(await stored(id, own.fieldIds.size!)).toEqual([{ display: null, display_format: null }]);
+    expect(await shown()).toBe("Grande");
   });
 
   it("are rendered again, once, where another rendering (or none) wrote them", async () => {
