@@ -192,6 +192,8 @@ describe("direct participant reads", () => {
       const lookup = await same(`{ participant(id: "${ids[0]}", externalId: "x") { id } }`);
       expect(lookup.errors[0].extensions.code).toBe("BAD_USER_INPUT");
       // 1e21 and 5e-7 are written with an exponent by JavaScript; a year before 1000 is left alone.
+      // (Formatted by the statement, as values are that no display was stored with.)
+      await h.db.query(`UPDATE custom_field_value v SET display = NULL, display_format = NULL FROM participant p WHERE p.id = v.participant_id AND p.program_id = $1`, [unusual.id]);
       const page = await same(LIST, { key: unusual.key, first: 10 });
       expect(page.participants.edges.map((e: any) => e.node.customFields[1].displayValue)).toEqual(["12", "1e+21", "5e-7", null]);
       // The first row alone is usual.
@@ -295,6 +297,16 @@ describe("stored displays", () => {
     expect(await shown()).toBe("Mittel");
     await change({ type: "TEXT", options: null });
     expect(await shown()).toBe("m");
+  });
+
+  it("answer values only JavaScript formats (an exponent, a year before 1000) once stored with them", async () => {
+    const own = await createProgram(tenant, FIELDS.slice(0, 4));
+    await enroll(tenant, own.key, { customFields: [{ key: "number", value: 1e21 }, { key: "day", value: "0999-03-01" }] });
+    const counts = await answered(async () => {
+      const page = await same(LIST, { key: own.key, first: 10 });
+      expect(page.participants.edges[0].node.customFields[1].displayValue).toBe("1e+21");
+    });
+    expect(counts).toEqual({ direct: 1, resolvers: 0 });
   });
 
   it("are forgotten when a value or its field changes without them (as a server of an earlier version writes)", async () => {

@@ -3,8 +3,8 @@ import type { ScopedPrisma } from "../auth/tenant-scope.js";
 import { inTransaction, type Tx } from "../db/transaction.js";
 import { Conflict, FieldErrors, InvalidInput, NotFound } from "../errors.js";
 import type { CustomFieldDefinition, Prisma } from "../generated/prisma/client.js";
-import { renderFieldDisplays, replaceCustomValues, storedValues } from "../stores/custom-value-writes.js";
-import { type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
+import { renderFieldDisplays, replaceCustomValues, storedValues, type ValueToSet } from "../stores/custom-value-writes.js";
+import { displayValue, type FieldType, type Option, optionsOf, parseCustomValue } from "./custom-value.js";
 import type { CustomFieldFields, CustomFieldValueFields, UpdateCustomFieldFields } from "../schema/custom-field.js";
 import type { RequestScope } from "./scope.js";
 import { isStorableText, isUuid } from "./validate.js";
@@ -140,16 +140,17 @@ export function requireFields(definitions: CustomFieldDefinition[], inputs: Cust
 
 /**
  * Validates custom values against a program's definitions. Unknown or archived keys, bad values
- * and clearing a required field are reported under `path`, by key.
+ * and clearing a required field are reported under `path`, by key. Each value to set comes
+ * with its display, stored beside it (a participant's).
  */
 export function checkCustomValues(
   definitions: CustomFieldDefinition[],
   inputs: CustomValueInput[],
   path: string[],
   errors: FieldErrors,
-): { set: { fieldId: string; value: unknown }[]; clear: string[] } {
+): { set: ValueToSet[]; clear: string[] } {
   const byKey = new Map(definitions.filter((d) => !d.archived).map((d) => [d.key, d]));
-  const set: { fieldId: string; value: unknown }[] = [];
+  const set: ValueToSet[] = [];
   const clear: string[] = [];
   const seen = new Set<string>();
   for (const { key, value } of inputs) {
@@ -163,7 +164,7 @@ export function checkCustomValues(
       else clear.push(def.id);
     } else {
       const parsed = parseCustomValue(def, value);
-      if (parsed.ok) set.push({ fieldId: def.id, value: parsed.value });
+      if (parsed.ok) set.push({ fieldId: def.id, value: parsed.value, display: displayValue(def, parsed.value) });
       else errors.add([...path, key], parsed.error);
     }
     seen.add(key);

@@ -5,8 +5,9 @@ import { empty, raw, sql } from "./sql.js";
 
 // The custom value writes, in the caller's transaction: one statement for all the values given.
 // A program's fields hold values per participant, person fields per person: the same rows in
-// two tables, named here only. A participant's value is stored with its display, rendered in the
-// same statement (display-sql.ts); person fields are not read in pages and store none.
+// two tables, named here only. A participant's value is stored with its display, as the
+// resolvers render it, and the fingerprint of this process's rendering (display-sql.ts); person
+// fields are not read in pages and store none.
 
 /** Where a field's values are kept: by participant for a program's fields, by person for person fields. */
 export type ValueOwner = "participant" | "person";
@@ -16,11 +17,19 @@ const TABLES = {
 };
 export const ownerOf = (field: Pick<CustomFieldDefinition, "programId">): ValueOwner => (field.programId ? "participant" : "person");
 
+/** A value to store in a field, with its display. */
+export interface ValueToSet {
+  fieldId: string;
+  value: unknown;
+  display: string | null;
+}
+
 /** One owner's value of one field (no value: cleared). */
 export interface ValueWrite {
   ownerId: string;
   fieldId: string;
   value?: unknown;
+  display?: string | null;
 }
 
 /** Upserts values by field and clears others, for one participant or one person. */
@@ -29,7 +38,7 @@ export async function writeCustomValues(
   owner: ValueOwner,
   workspaceId: string,
   ownerId: string,
-  values: { set: { fieldId: string; value: unknown }[]; clear: string[] },
+  values: { set: ValueToSet[]; clear: string[] },
 ): Promise<void> {
   await writeValuesOf(tx, owner, workspaceId, values.set.map((v) => ({ ownerId, ...v })), values.clear.map((fieldId) => ({ ownerId, fieldId })));
 }
@@ -40,8 +49,8 @@ export async function writeValuesOf(tx: SqlTx, owner: ValueOwner, workspaceId: s
   if (set.length > 0) {
     await tx.query(sql`
       INSERT INTO ${table} (workspace_id, ${column}, field_id, value, updated_at${displayed ? raw(", display, display_format") : empty})
-      SELECT ${workspaceId}::uuid, c."ownerId", c."fieldId", c.value, now()${displayed ? sql`, ${renderedDisplaySql(sql`c.value`, sql`c."fieldId"`)}, ${renderedFormatSql()}` : empty}
-      FROM jsonb_to_recordset(${JSON.stringify(set)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid, value jsonb)
+      SELECT ${workspaceId}::uuid, c."ownerId", c."fieldId", c.value, now()${displayed ? sql`, c.display, CASE WHEN c.display IS NOT NULL THEN ${renderedFormatSql()} END` : empty}
+      FROM jsonb_to_recordset(${JSON.stringify(set)}::jsonb) AS c("ownerId" uuid, "fieldId" uuid, value jsonb, display text)
       ON CONFLICT (${column}, field_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()${
         displayed ? raw(", display = EXCLUDED.display, display_format = EXCLUDED.display_format") : empty
       }`);
