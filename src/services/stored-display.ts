@@ -1,5 +1,5 @@
 import type { Database } from "../db/client.js";
-import { rendering, renderedDisplaySql } from "../stores/display-sql.js";
+import { renderDisplaySetSql, rendering } from "../stores/display-sql.js";
 import { rows, sql } from "../stores/sql.js";
 
 // Small batches: each is one statement of its own, so that writers wait for a few rows at most
@@ -30,7 +30,7 @@ export async function renderStoredDisplays(db: Database, stopped: () => boolean 
           WHERE (participant_id, field_id) > (${after.participant}::uuid, ${after.field}::uuid)
           ORDER BY participant_id, field_id LIMIT ${BATCH}::int
         ), rendered AS (
-          UPDATE custom_field_value v SET display = ${renderedDisplaySql(sql`v.value`, sql`v.field_id`)}, display_format = ${format}::int
+          UPDATE custom_field_value v SET ${renderDisplaySetSql()}
           FROM batch b WHERE v.participant_id = b.participant_id AND v.field_id = b.field_id AND v.display_format IS DISTINCT FROM ${format}::int
           RETURNING 1
         )

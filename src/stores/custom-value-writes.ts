@@ -1,6 +1,6 @@
 import type { SqlTx, Tx } from "../db/transaction.js";
 import type { CustomFieldDefinition } from "../generated/prisma/client.js";
-import { renderedDisplaySql, renderedFormatSql } from "./display-sql.js";
+import { renderDisplaySetSql, renderedFormatSql } from "./display-sql.js";
 import { empty, raw, sql } from "./sql.js";
 
 // The custom value writes, in the caller's transaction: one statement for all the values given.
@@ -89,6 +89,6 @@ export async function replaceCustomValues(
 export async function renderFieldDisplays(tx: Tx, field: Pick<CustomFieldDefinition, "id" | "workspaceId" | "programId">): Promise<void> {
   if (ownerOf(field) !== "participant") return;
   await tx.$executeRaw`
-    UPDATE custom_field_value v SET display = ${renderedDisplaySql(sql`v.value`, sql`v.field_id`)}, display_format = ${renderedFormatSql()}
+    UPDATE custom_field_value v SET ${renderDisplaySetSql()}
     WHERE v.workspace_id = ${field.workspaceId}::uuid AND v.field_id = ${field.id}::uuid`;
 }

@@ -86,7 +86,8 @@ function dateSql(format: Intl.DateTimeFormat, suffix: string): Sql | undefined {
  * The rendering of this process: the SQL of `displaySql` and its fingerprint, which stored
  * displays carry (`display_format`) so that a process whose rendering differs (another Intl,
  * another version of these rules) knows not to trust them. Undefined when dates cannot be
- * written in SQL here; then nothing is stored and every display is left to the resolvers.
+ * written in SQL here; then displays are stored without a fingerprint, no read trusts them, and
+ * every display is left to the resolvers.
  */
 export const rendering: { sql: Sql; format: number } | undefined = (() => {
   const display = displaySql();
@@ -112,3 +113,6 @@ export function renderedDisplaySql(value: Sql, fieldId: Sql): Sql {
 
 /** The fingerprint stored beside a rendered display (NULL when nothing is rendered). */
 export const renderedFormatSql = (): Sql => (rendering ? sql`${rendering.format}::int` : sql`NULL::int`);
+
+/** The SET list of an UPDATE of `custom_field_value v` that renders its display as this process does. */
+export const renderDisplaySetSql = (): Sql => sql`display = ${renderedDisplaySql(sql`v.value`, sql`v.field_id`)}, display_format = ${renderedFormatSql()}`;
